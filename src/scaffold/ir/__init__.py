@@ -1,0 +1,1 @@
+"""Resolve stage: all specs of a project → one frozen `Schema` (see `model`)."""
