@@ -16,5 +16,10 @@ def test_version_prints() -> None:
 def test_postgres_fixture_gives_a_fresh_database(postgres_url: str) -> None:
     engine = sa.create_engine(postgres_url)
     with engine.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from pg_tables where schemaname='public'")).scalar() == 0
+        assert (
+            conn.execute(
+                sa.text("select count(*) from pg_tables where schemaname='public'")
+            ).scalar()
+            == 0
+        )
     engine.dispose()

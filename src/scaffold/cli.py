@@ -61,7 +61,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
     ] = False,
 ) -> None:
     """Turn YAML entity specs into secure, tested backend modules, and keep them in step."""
@@ -133,10 +135,10 @@ def new_entity(
 ) -> None:
     """Write specs/NAME.yaml from the options, then generate."""
 
-    def body() -> None:
+    def body() -> int:
         from scaffold.pipeline import new_entity as run
 
-        run(
+        return run(
             name,
             fields=field or [],
             owner=owner,
@@ -145,12 +147,16 @@ def new_entity(
             public=public,
         )
 
-    run_guarded(body)
+    code = run_guarded(body)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
 def generate(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the diff; write nothing.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite edited files.")] = False,
     allow_data_loss: Annotated[
         bool, typer.Option("--allow-data-loss", help="Allow migrations that drop data.")
@@ -162,9 +168,7 @@ def generate(
     def body() -> int:
         from scaffold.pipeline import generate as run
 
-        return run(
-            dry_run=dry_run, force=force, allow_data_loss=allow_data_loss, json_out=json_out
-        )
+        return run(dry_run=dry_run, force=force, allow_data_loss=allow_data_loss, json_out=json_out)
 
     code = run_guarded(body)
     if code:

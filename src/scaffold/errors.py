@@ -1,4 +1,4 @@
-"""The project's own error types: every stage raises these, the CLI maps them to messages and exit codes."""
+"""The project's own errors: stages raise them, the CLI maps them to messages and exit codes."""
 
 from __future__ import annotations
 

@@ -6,15 +6,23 @@ data; only `write` touches the disk. `generate`, `check` and `--dry-run` consume
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import UsageError
+from scaffold.project import STATE_DIR, Project
 
 if TYPE_CHECKING:
     from scaffold.ir.model import Schema
-    from scaffold.project import Project
+    from scaffold.migrate import MigrationPlan
+    from scaffold.write import WritePlan
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def spec_files(paths: Sequence[Path]) -> list[Path]:
@@ -22,7 +30,7 @@ def spec_files(paths: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
         elif path.is_file():
             found.append(path)
         else:
@@ -58,19 +66,133 @@ def validate_paths(paths: Sequence[Path]) -> int:
 
 
 def project_schema(project: Project) -> Schema:
-    return load_schema(spec_files([project.specs_path]), project.root)
+    """The project's specs, resolved (leaving out the files in `project.exclude`)."""
+    files = [
+        f
+        for f in spec_files([project.specs_path])
+        if f.relative_to(project.root).as_posix() not in project.exclude
+    ]
+    return load_schema(files, project.root)
+
+
+@dataclass
+class Plan:
+    """Everything one `generate` would do, computed in memory: files, migration, write plan."""
+
+    project: Project
+    schema: Schema
+    files: dict[str, str]
+    migration: MigrationPlan | None
+    writes: WritePlan
+
+
+def make_plan(project: Project, *, force: bool = False, allow_data_loss: bool = False) -> Plan:
+    """load → resolve → render → migration diff → write plan. Reads the disk, writes nothing."""
+    from scaffold.migrate import plan_migration
+    from scaffold.render import render_project
+    from scaffold.spec.jsonschema import spec_json_schema_text
+    from scaffold.write import plan_writes
+
+    schema = project_schema(project)
+    files = render_project(
+        schema, package=project.package, specs_dir=project.specs_dir, src_dir=project.src_dir
+    )
+    files[f"{STATE_DIR}/spec.schema.json"] = spec_json_schema_text()
+    snapshot_file = project.state_path / "snapshot.json"
+    versions = project.root / "migrations" / "versions"
+    revisions = sorted(p.name for p in versions.glob("*.py")) if versions.is_dir() else []
+    migration = plan_migration(
+        snapshot_file.read_text(encoding="utf-8") if snapshot_file.is_file() else None,
+        schema.tables,
+        existing_revisions=revisions,
+        specs=[e.spec_path for e in schema.entities],
+        allow_data_loss=allow_data_loss,
+    )
+    writes = plan_writes(
+        project.root,
+        files,
+        migration=(migration.path, migration.content) if migration else None,
+        snapshot=migration.snapshot if migration else None,
+        force=force,
+    )
+    return Plan(project=project, schema=schema, files=files, migration=migration, writes=writes)
+
+
+def _echo(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def _report(plan: Plan) -> None:
+    for line in plan.writes.summary_lines():
+        _echo(line)
+    if plan.migration is not None:
+        _echo(f"migration: {plan.migration.path}")
+        for line in plan.migration.summary:
+            _echo(f"  {line}")
+    routes = [e.route for e in plan.schema.entities if e.api]
+    if routes:
+        _echo("routes: " + ", ".join(routes))
+    _echo("next: alembic upgrade head && python -m pytest")
 
 
 def generate(
-    *, dry_run: bool = False, force: bool = False, allow_data_loss: bool = False, json_out: bool = False
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    allow_data_loss: bool = False,
+    json_out: bool = False,
+    start: Path | None = None,
 ) -> int:
     """`scaffold generate`: 0 when done, 1 when a merge left conflicts."""
-    raise UsageError("`scaffold generate` is not available yet in this version")
+    from scaffold.project import load_project
+
+    project = load_project(start)
+    from scaffold.write import apply_plan
+
+    plan = make_plan(project, force=force, allow_data_loss=allow_data_loss)
+    if json_out:
+        _echo(plan.writes.to_json(extra=_migration_json(plan)))
+    elif dry_run:
+        _echo(plan.writes.diff() or "nothing would change")
+    if dry_run:
+        return 1 if plan.writes.has_conflicts else 0
+    apply_plan(plan.writes)
+    if not json_out:
+        _report(plan)
+    return 1 if plan.writes.has_conflicts else 0
 
 
-def check() -> int:
+def _migration_json(plan: Plan) -> dict[str, object]:
+    mig = plan.migration
+    if mig is None:
+        return {"migration": None}
+    return {
+        "migration": {
+            "path": mig.path,
+            "ops": [str(op) for op in mig.ops],
+            "data_loss": list(mig.risks),
+            "summary": list(mig.summary),
+        }
+    }
+
+
+def check(start: Path | None = None) -> int:
     """`scaffold check`: 0 when everything agrees, 1 when anything is stale."""
-    raise UsageError("`scaffold check` is not available yet in this version")
+    from scaffold.project import load_project
+
+    project = load_project(start)
+    from scaffold.write import check_tree
+
+    plan = make_plan(project, allow_data_loss=True)
+    stale = check_tree(project.root, plan.files, migration_pending=plan.migration is not None)
+    if not stale:
+        _echo("up to date")
+        return 0
+    _echo("out of date:")
+    for line in stale:
+        _echo(f"  - {line}")
+    _echo("run `scaffold generate` to bring the project in step")
+    return 1
 
 
 def new_entity(
@@ -81,11 +203,108 @@ def new_entity(
     soft_delete: bool,
     versioned: bool,
     public: bool,
-) -> None:
-    """`scaffold new entity`: write specs/NAME.yaml, then generate."""
-    raise UsageError("`scaffold new entity` is not available yet in this version")
+    start: Path | None = None,
+) -> int:
+    """`scaffold new entity`: write specs/NAME.yaml, then generate (the spec is removed again
+    if generating fails, so a failed run leaves the tree as it was)."""
+    from scaffold.project import load_project
+    from scaffold.spec.cli_fields import parse_field_option
+
+    project = load_project(start)
+    if not NAME_RE.match(name):
+        raise UsageError(f"entity name `{name}` must be snake_case: letters, digits, underscores")
+    path = project.specs_path / f"{name}.yaml"
+    if path.exists():
+        raise UsageError(f"{path.relative_to(project.root)} already exists; edit it instead")
+    existing = project_schema(project) if spec_files([project.specs_path]) else None
+    if existing is not None and any(e.name == name for e in existing.entities):
+        raise UsageError(f"entity `{name}` already exists in {project.specs_dir}/")
+    parsed = [parse_field_option(text) for text in fields]
+    text = spec_text(
+        name,
+        parsed,
+        owner=owner,
+        soft_delete=soft_delete,
+        versioned=versioned,
+        public=public,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    try:
+        return generate(start=project.root)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
-def destroy_entity(name: str, *, allow_data_loss: bool) -> int:
-    """`scaffold destroy entity`: remove the spec and untouched files, write the drop migration."""
-    raise UsageError("`scaffold destroy entity` is not available yet in this version")
+def spec_text(
+    name: str,
+    fields: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    owner: str | None,
+    soft_delete: bool,
+    versioned: bool,
+    public: bool,
+) -> str:
+    """A readable spec file for `scaffold new entity` (short forms, one field a line)."""
+    import yaml
+
+    lines = ["# yaml-language-server: $schema=../.scaffold/spec.schema.json", f"entity: {name}"]
+    if owner:
+        if owner.startswith("through:"):
+            lines.append(f"owner: {{through: {owner.split(':', 1)[1]}}}")
+        else:
+            lines.append(f"owner: {owner}")
+    if public:
+        lines.append("visibility: public")
+    if soft_delete:
+        lines.append("soft_delete: true")
+    if versioned:
+        lines.append("versioned: true")
+    if fields:
+        lines.append("fields:")
+        for field_name, spec in fields:
+            flow = yaml.safe_dump(spec, default_flow_style=True, sort_keys=False, width=1000)
+            lines.append(f"  {field_name}: {flow.strip()}")
+    else:
+        lines.append("fields: {}")
+    return "\n".join(lines) + "\n"
+
+
+def destroy_entity(name: str, *, allow_data_loss: bool, start: Path | None = None) -> int:
+    """`scaffold destroy entity`: remove the spec and untouched files, write the drop migration.
+
+    Everything is planned first with the spec left out; the spec file is removed only after
+    the plan was applied, so a refused or failed run changes nothing.
+    """
+    from scaffold.project import load_project
+
+    project = load_project(start)
+    from scaffold.write import apply_plan
+
+    schema = project_schema(project)
+    try:
+        entity = schema.entity(name)
+    except KeyError:
+        raise UsageError(f"no entity `{name}` in {project.specs_dir}/") from None
+    spec_path = project.root / entity.spec_path
+    users = [e.name for e in schema.entities for r in e.refs if r.target == name and e.name != name]
+    if users:
+        raise UsageError(
+            f"entity `{name}` is referenced by {', '.join(sorted(set(users)))}; "
+            "remove those refs first"
+        )
+    plan = make_plan(
+        Project(
+            root=project.root,
+            package=project.package,
+            specs_dir=project.specs_dir,
+            src_dir=project.src_dir,
+            exclude=(entity.spec_path,),
+        ),
+        allow_data_loss=allow_data_loss,
+    )
+    apply_plan(plan.writes)
+    spec_path.unlink(missing_ok=True)
+    _report(plan)
+    return 1 if plan.writes.has_conflicts else 0

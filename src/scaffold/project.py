@@ -11,6 +11,7 @@ from scaffold.errors import UsageError
 SETTINGS_FILE = "scaffold.yaml"
 STATE_DIR = ".scaffold"
 PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+FOLDER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Project:
     package: str
     specs_dir: str = "specs"
     src_dir: str = "src"
+    exclude: tuple[str, ...] = ()  # spec files (relative, posix) left out, for `destroy`
 
     @property
     def specs_path(self) -> Path:
@@ -68,6 +70,6 @@ def load_project(start: Path | None = None) -> Project:
     specs_dir = data.get("specs", "specs")
     src_dir = data.get("src", "src")
     for key, value in (("specs", specs_dir), ("src", src_dir)):
-        if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$", value) or ".." in value:
+        if not isinstance(value, str) or not FOLDER_RE.match(value) or ".." in value:
             raise UsageError(f"{path}: `{key}:` must be a relative folder inside the project")
     return Project(root=root, package=package, specs_dir=specs_dir, src_dir=src_dir)

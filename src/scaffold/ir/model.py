@@ -72,10 +72,13 @@ class Column:
     """One database column, exactly as the model declares it and a migration creates it."""
 
     name: str
-    kind: str  # a FieldKind for spec fields; the logical type for system columns ("datetime", "uuid", "int", "enum")
+    # a FieldKind for spec fields; the logical type for system columns ("datetime", "uuid")
+    kind: str
     role: str  # a ColumnRole
-    sa_type: str  # SQLAlchemy type as Python source, shared by model and migration: "sa.String(120)"
-    py_type: str  # Python annotation as source: "str", "int", "uuid.UUID", "datetime.datetime", "decimal.Decimal"
+    # SQLAlchemy type as Python source, shared by model and migration: "sa.String(120)"
+    sa_type: str
+    # Python annotation as source: "str", "int", "uuid.UUID", "datetime.datetime"
+    py_type: str
     nullable: bool
     primary_key: bool = False
     # The default a new row gets (a JSON value; None with has_default False means "no default").
@@ -170,7 +173,9 @@ class Field:
 
     name: str  # spec name ("task", "body")
     kind: str  # a FieldKind
-    columns: tuple[str, ...]  # its column(s): ("body",), ("task_id",), ("document_id", "document_created_at")
+    columns: tuple[
+        str, ...
+    ]  # its column(s): ("body",), ("task_id",), ("document_id", "document_created_at")
     py_type: str  # annotation of its single column ("str"); for a ref, of its first column
     required: bool  # must be given on create (no default, not nullable)
     nullable: bool
@@ -356,7 +361,7 @@ def _build(tp: Any, data: Any) -> Any:
         return tp(**kwargs)
     origin = typing.get_origin(tp)
     if origin is tuple:
-        (inner, *_rest) = typing.get_args(tp)
+        inner, *_rest = typing.get_args(tp)
         return tuple(_build(inner, item) for item in data)
     if origin in (typing.Union, types.UnionType):
         for arg in typing.get_args(tp):
