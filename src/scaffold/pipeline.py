@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,8 +114,37 @@ def make_plan(project: Project, *, force: bool = False, allow_data_loss: bool = 
         migration=(migration.path, migration.content) if migration else None,
         snapshot=migration.snapshot if migration else None,
         force=force,
+        owners=file_owners(schema, files),
     )
     return Plan(project=project, schema=schema, files=files, migration=migration, writes=writes)
+
+
+def file_owners(schema: Schema, files: Mapping[str, str]) -> dict[str, str]:
+    """path → the spec that made it (for the manifest); project-wide files → "project"."""
+    owners: dict[str, str] = {}
+    for path in files:
+        owners[path] = "project"
+        for entity in schema.entities:
+            if f"/entities/{entity.module}/" in path or path.endswith(f"/test_{entity.plural}.py"):
+                owners[path] = entity.spec_path
+                break
+    return owners
+
+
+def _progress(done: int, total: int) -> None:
+    """A one-line progress display on a terminal, for long runs."""
+    if total >= 50 and sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rwriting {done}/{total} files{end}")
+        sys.stderr.flush()
+
+
+def _recover(project: Project) -> None:
+    """Finish a batch an earlier run left half-written (killed mid-write)."""
+    from scaffold.write import recover
+
+    for line in recover(project.root):
+        _echo(line)
 
 
 def _echo(line: str = "") -> None:
@@ -149,6 +178,8 @@ def generate(
     project = load_project(start)
     from scaffold.write import apply_plan
 
+    if not dry_run:
+        _recover(project)
     plan = make_plan(project, force=force, allow_data_loss=allow_data_loss)
     if json_out:
         _echo(plan.writes.to_json(extra=_migration_json(plan)))
@@ -156,7 +187,7 @@ def generate(
         _echo(plan.writes.diff() or "nothing would change")
     if dry_run:
         return 1 if plan.writes.has_conflicts else 0
-    apply_plan(plan.writes)
+    apply_plan(plan.writes, on_progress=_progress)
     if not json_out:
         _report(plan)
     return 1 if plan.writes.has_conflicts else 0
@@ -282,6 +313,7 @@ def destroy_entity(name: str, *, allow_data_loss: bool, start: Path | None = Non
     project = load_project(start)
     from scaffold.write import apply_plan
 
+    _recover(project)
     schema = project_schema(project)
     try:
         entity = schema.entity(name)
@@ -304,7 +336,7 @@ def destroy_entity(name: str, *, allow_data_loss: bool, start: Path | None = Non
         ),
         allow_data_loss=allow_data_loss,
     )
-    apply_plan(plan.writes)
+    apply_plan(plan.writes, on_progress=_progress)
     spec_path.unlink(missing_ok=True)
     _report(plan)
     return 1 if plan.writes.has_conflicts else 0

@@ -330,7 +330,8 @@ class Schema:
 
     @classmethod
     def from_json(cls, text: str) -> Schema:
-        return _build(cls, json.loads(text))
+        schema: Schema = _build(cls, json.loads(text))
+        return schema
 
 
 def load_tables(text: str) -> tuple[Table, ...]:

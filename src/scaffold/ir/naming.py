@@ -1,0 +1,237 @@
+"""Every name the IR carries is computed here: classes, plurals, constraint and index names.
+
+Constraint names follow one convention (docs/spec-language.md, "Names"): `pk_<table>`,
+`fk_<table>_<cols>_<ref_table>`, `uq_<table>_<cols>`, `ix_<table>_<cols>`,
+`ck_<table>_<column>_<rule>`. PostgreSQL truncates identifiers at 63 bytes, silently, so a long
+name is shortened here instead — deterministically, with a hash of the full name appended so two
+long names that share a prefix stay distinct.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import importlib.util
+import keyword
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_IDENT = 63
+
+# Columns scaffold adds itself; a field may never be called like one of them.
+SYSTEM_COLUMNS = (
+    "id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "version",
+    "visibility",
+)
+
+# PostgreSQL's reserved key words (SQL Key Words appendix, "reserved" and "reserved (can be
+# function or type)") and SQLite's key words that cannot fall back to identifiers. A table or
+# column named like one of them needs quoting in hand-written SQL, breaks raw CHECK/WHERE text,
+# and trips every tool that forgets to quote — so they are refused, with advice.
+_SQL_WORDS = """
+    add all alter analyse analyze and any array as asc asymmetric authorization autoincrement
+    between binary both case cast check collate collation column commit concurrently constraint
+    create cross current_catalog current_date current_role current_schema current_time
+    current_timestamp current_user default deferrable delete desc distinct do drop else end
+    escape except exists false fetch filter for foreign freeze from full grant group having
+    ilike in index indexed initially inner insert intersect into is isnull join lateral leading
+    left like limit localtime localtimestamp natural not nothing notnull null offset on only or
+    order outer over overlaps placing primary references returning right rollback select
+    session_user set similar some symmetric system_user table tablesample then to trailing
+    transaction true union unique update user using values variadic verbose when where window
+    with
+    """
+SQL_RESERVED = frozenset(_SQL_WORDS.split())
+
+# Names the databases give a meaning of their own (PostgreSQL system columns, SQLite's rowid).
+SQL_SYSTEM_NAMES = frozenset(
+    {"oid", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "rowid", "_rowid_"}
+)
+
+SQL_ADVICE: dict[str, str] = {
+    "order": "write `sort_order` or `position`",
+    "group": "write `group_name` or `team`",
+    "user": "write `author`, `member` or `account` (an owner is declared with `owner: user`)",
+    "table": "write `table_name`",
+    "limit": "write `max_count` or `quota`",
+    "default": "write `is_default` or `fallback`",
+    "check": "write `check_result`",
+    "column": "write `column_name`",
+    "end": "write `ends_at` or `end_date`",
+    "from": "write `sender` or `from_date`",
+    "to": "write `recipient` or `to_date`",
+    "select": "write `selection`",
+    "index": "write `position` or `rank`",
+    "values": "write `items` or `amounts`",
+    "primary": "write `is_primary`",
+    "unique": "write `is_unique`",
+    "true": "write `is_true`",
+    "false": "write `is_false`",
+    "window": "write `time_window`",
+    "current_date": "write `as_of`",
+    "offset": "write `shift` or `offset_value`",
+    "desc": "write `details` or `summary`",
+    "asc": "write `ascending`",
+}
+
+# Builtins that generated code calls; a field (a function parameter in queries and actions)
+# named like one would shadow it.
+BUILTIN_SHADOWS = frozenset(
+    {
+        "all",
+        "any",
+        "bool",
+        "bytes",
+        "dict",
+        "float",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "max",
+        "min",
+        "object",
+        "print",
+        "set",
+        "str",
+        "sum",
+        "super",
+        "tuple",
+    }
+)
+
+# Attributes of SQLAlchemy declarative models and pydantic models, and the parameter names of
+# generated functions: a field named like one would break the class or the signature.
+FRAMEWORK_NAMES = frozenset(
+    {
+        "metadata",
+        "registry",
+        "copy",
+        "json",
+        "dict",
+        "schema",
+        "validate",
+        "construct",
+        "session",
+        "actor",
+        "cursor",
+        "self",
+        "cls",
+    }
+)
+
+# Entity names whose class would clash with a name the generated modules import.
+RESERVED_ENTITY_NAMES = frozenset(
+    {
+        "base",
+        "page",
+        "actor",
+        "action_result",
+        "action_error",
+        "action_failed",
+        "field",
+        "query",
+        "path",
+        "request",
+        "response",
+        "literal",
+        "any",
+        "annotated",
+        "mapped",
+        "depends",
+        "api_router",
+        "error_body",
+        "session",
+    }
+)
+
+# Plurals (module folders) that would clash with files next to them.
+RESERVED_MODULES = frozenset({"registry", "factories", "conftest"})
+
+PYTHON_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+
+
+def is_builtin(name: str) -> bool:
+    return hasattr(builtins, name)
+
+
+def limit_name(name: str) -> str:
+    """`name`, or when it is longer than 63 characters, a deterministic 63-character form."""
+    if len(name) <= MAX_IDENT:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: MAX_IDENT - 9]}_{digest}"
+
+
+def pk_name(table: str) -> str:
+    return limit_name(f"pk_{table}")
+
+
+def fk_name(table: str, columns: Iterable[str], ref_table: str) -> str:
+    return limit_name(f"fk_{table}_{'_'.join(columns)}_{ref_table}")
+
+
+def uq_name(table: str, columns: Iterable[str]) -> str:
+    return limit_name(f"uq_{table}_{'_'.join(columns)}")
+
+
+def ix_name(table: str, columns: Iterable[str], suffix: str = "") -> str:
+    return limit_name(f"ix_{table}_{'_'.join(columns)}{suffix}")
+
+
+def ck_name(table: str, column: str, rule: str) -> str:
+    return limit_name(f"ck_{table}_{column}_{rule}")
+
+
+def class_name(name: str) -> str:
+    """`shelf_item` → `ShelfItem`."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
+
+
+@lru_cache(maxsize=1)
+def _inflect_engine() -> object:
+    """inflect's engine, imported without typeguard's run-time instrumentation.
+
+    inflect ≥ 7 decorates its engine with `typeguard.typechecked`, which re-parses inflect's
+    source at import and costs 1.5 s — on every `scaffold validate`. We call it with plain
+    strings we checked ourselves, so the decorator is swapped for a no-op while inflect loads.
+    """
+    import sys
+
+    if "inflect" not in sys.modules and importlib.util.find_spec("typeguard") is not None:
+        import typeguard
+
+        original = typeguard.typechecked
+
+        def _no_check(target: Any = None, **_options: Any) -> Any:
+            return (lambda inner: inner) if target is None else target
+
+        typeguard.typechecked = _no_check
+        try:
+            import inflect
+        finally:
+            typeguard.typechecked = original
+    import inflect
+
+    return inflect.engine()
+
+
+def plural(name: str) -> str:
+    """Plural of a snake_case name, inflecting its last word: `shelf_item` → `shelf_items`."""
+    head, _, last = name.rpartition("_")
+    engine = _inflect_engine()
+    try:
+        word = str(engine.plural_noun(last))  # type: ignore[attr-defined]
+    except Exception:  # inflect raises on odd input; fall back to the regular plural
+        word = ""
+    if not word or not NAME_RE.match(word):
+        word = last + "s" if not last.endswith("s") else last + "es"
+    return f"{head}_{word}" if head else word

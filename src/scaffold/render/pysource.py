@@ -1,0 +1,752 @@
+"""IR values → Python source for the entity templates.
+
+Templates loop over the IR; whatever needs a decision per field type (which pydantic type with
+which constraints, a valid sample value, the invalid values that prove each rule) is decided
+here, in plain tested Python, so the templates stay thin. Nothing here invents a name: every
+class, table, column, module and route name comes from the IR.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from scaffold.ir.model import Column, Entity, Field, Ref, Schema
+
+# Integer ranges of the database column types: input outside them must be a 422, not a 500.
+INT_RANGES = {
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+STRING_KINDS = frozenset({"string", "text", "password", "email", "url", "enum"})
+VISIBILITY_VALUES = ("private", "public")
+# Columns the server manages; input that names one is refused (extra="forbid").
+SERVER_ROLES = ("pk", "owner", "created_at", "updated_at", "deleted_at", "version")
+
+
+def py_literal(value: Any) -> str:
+    """`value` (a JSON value) as Python source, deterministic for dicts."""
+    if isinstance(value, dict):
+        items = ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in sorted(value.items()))
+        return "{" + items + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    return repr(value)
+
+
+def literal_type(values: tuple[str, ...] | list[str]) -> str:
+    """`Literal["a", "b"]` for enum values."""
+    return "Literal[" + ", ".join(py_literal(v) for v in values) + "]"
+
+
+_KIND_BY_PY_TYPE = {
+    "uuid.UUID": "uuid",
+    "datetime.datetime": "datetime",
+    "datetime.date": "date",
+    "int": "int",
+    "str": "string",
+    "decimal.Decimal": "decimal",
+    "Decimal": "decimal",
+}
+
+
+def column_kind(column: Column) -> str:
+    """The value kind of a column; a ref column takes the kind of the key it points at."""
+    if column.kind == "ref":
+        return _KIND_BY_PY_TYPE.get(column.py_type, "uuid")
+    return column.kind
+
+
+def _args(**kwargs: Any) -> str:
+    return ", ".join(f"{key}={value}" for key, value in kwargs.items() if value is not None)
+
+
+def _decimal_src(value: Any) -> str | None:
+    return None if value is None else f'Decimal("{value}")'
+
+
+def _num_src(value: Any) -> str | None:
+    return None if value is None else repr(value)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One key of a Create/Update body: the exchanged name and its pydantic annotation."""
+
+    name: str
+    annotation: str
+    nullable: bool
+    required: bool  # for Create: must be given
+    default: str | None  # Python source of the Create default, None when required
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One invalid input that a validation rule must refuse: `slug` names the rule."""
+
+    slug: str
+    key: str
+    value: str  # Python source of the bad JSON value; "MISSING" drops the key
+
+
+class EntityView:
+    """Template-ready facts about one entity, all derived from the IR."""
+
+    def __init__(self, entity: Entity, project: ProjectView) -> None:
+        self.e = entity
+        self.project = project
+
+    # -- columns ---------------------------------------------------------------------------
+
+    def column(self, name: str) -> Column:
+        return self.e.table.column(name)
+
+    def role(self, role: str) -> Column | None:
+        for column in self.e.table.columns:
+            if column.role == role:
+                return column
+        return None
+
+    @cached_property
+    def owner_column(self) -> Column | None:
+        return self.role("owner")
+
+    @cached_property
+    def visibility_column(self) -> Column | None:
+        return self.role("visibility")
+
+    @cached_property
+    def created_at(self) -> Column | None:
+        return self.role("created_at")
+
+    @cached_property
+    def updated_at(self) -> Column | None:
+        return self.role("updated_at")
+
+    @cached_property
+    def deleted_at(self) -> Column | None:
+        return self.role("deleted_at")
+
+    @cached_property
+    def version(self) -> Column | None:
+        return self.role("version")
+
+    @cached_property
+    def pk_columns(self) -> list[Column]:
+        return [self.column(name) for name in self.e.primary_key]
+
+    @cached_property
+    def pk_params(self) -> str:
+        """`id: uuid.UUID` (or every key column of a composite key) as parameters."""
+        return ", ".join(f"{c.name}: {c.py_type}" for c in self.pk_columns)
+
+    @cached_property
+    def pk_args(self) -> str:
+        """`id=id` for passing the key on."""
+        return ", ".join(f"{c.name}={c.name}" for c in self.pk_columns)
+
+    @cached_property
+    def pk_path(self) -> str:
+        """The item path below the collection: `/{id}`, or `/{id}/{created_at}` for a composite
+        key (every key column, in key order, as its own path segment)."""
+        return "".join("/{" + c.name + "}" for c in self.pk_columns)
+
+    def model_annotation(self, column: Column) -> str:
+        return column.py_type + (" | None" if column.nullable else "")
+
+    def model_default(self, column: Column) -> str | None:
+        """Python-side default of a model column (Python source), or None."""
+        if column.role == "pk" and column.kind == "uuid":
+            return "uuid.uuid4"
+        if column.role in ("created_at", "updated_at"):
+            return "utcnow"
+        if column.role == "version":
+            return "1"
+        if column.role == "visibility":
+            return py_literal(column.default if column.has_default else "private")
+        if column.has_default and column.default is not None:
+            field = self._field_of(column)
+            return default_source(column.kind if field is None else field.kind, column.default)
+        return None
+
+    def column_args(self, column: Column) -> str:
+        """The arguments of a model column's `mapped_column(...)`."""
+        args = [column.sa_type]
+        if column.primary_key:
+            args.append("primary_key=True")
+        args.append(f"nullable={column.nullable}")
+        default = self.model_default(column)
+        if default is not None:
+            args.append(f"default={default}")
+        if column.role == "updated_at":
+            args.append("onupdate=utcnow")
+        if column.server_default:
+            args.append(f"server_default={column.server_default}")
+        return ", ".join(args)
+
+    def _field_of(self, column: Column) -> Field | None:
+        for field in self.e.fields:
+            if column.name in field.columns:
+                return field
+        return None
+
+    @cached_property
+    def read_columns(self) -> list[Column]:
+        """Columns a Read returns: all but `deleted_at` and the columns of secret fields."""
+        hidden = {c for f in self.e.fields if f.secret or not f.in_read for c in f.columns}
+        return [
+            c for c in self.e.table.columns if c.role != "deleted_at" and c.name not in hidden
+        ]
+
+    def read_annotation(self, column: Column) -> str:
+        kind = column_kind(column)
+        if column.role == "visibility":
+            base = literal_type(column.enum_values or VISIBILITY_VALUES)
+        elif kind == "enum" and column.enum_values:
+            base = literal_type(column.enum_values)
+        elif kind == "datetime":
+            base = "UtcDateTime"
+        elif kind == "json":
+            base = "JsonValue"
+        elif kind == "decimal":
+            base = "Decimal"
+        else:
+            base = column.py_type
+        return base + (" | None" if column.nullable else "")
+
+    # -- input -----------------------------------------------------------------------------
+
+    def _input_base(self, field: Field, column: Column) -> str:
+        kind = column_kind(column) if field.kind == "ref" else field.kind
+        max_length = field.max_length if field.max_length is not None else column.length
+        if kind in ("string", "text", "password"):
+            args = _args(
+                min_length=field.min_length or None,
+                max_length=max_length,
+                pattern=None if field.pattern is None else "r" + repr(field.pattern),
+            )
+            return f"Annotated[Text, StringConstraints({args})]" if args else "Text"
+        if kind in ("email", "url"):
+            base = "Email" if kind == "email" else "Url"
+            args = _args(min_length=field.min_length or None, max_length=max_length)
+            return f"Annotated[{base}, Field({args})]" if args else base
+        if kind in ("int", "bigint"):
+            low, high = INT_RANGES[kind]
+            ge = field.min if field.min is not None else low
+            le = field.max if field.max is not None else high
+            return f"Annotated[int, Field(ge={ge}, le={le})]"
+        if kind == "float":
+            args = _args(ge=_num_src(field.min), le=_num_src(field.max), allow_inf_nan="False")
+            return f"Annotated[float, Field({args})]"
+        if kind == "decimal":
+            args = _args(
+                max_digits=field.precision or column.precision,
+                decimal_places=field.scale if field.scale is not None else column.scale,
+                ge=_decimal_src(field.min),
+                le=_decimal_src(field.max),
+            )
+            return f"Annotated[StrictDecimal, Field({args})]" if args else "StrictDecimal"
+        if kind == "bool":
+            return "bool"
+        if kind == "date":
+            return "IsoDate"
+        if kind == "datetime":
+            return "UtcDateTime"
+        if kind == "uuid":
+            # JSON carries UUIDs as strings; the strict mode of the model would refuse those.
+            return "Annotated[uuid.UUID, Field(strict=False)]"
+        if kind == "enum":
+            return literal_type(field.enum_values or column.enum_values)
+        if kind == "json":
+            return "JsonValue"
+        raise ValueError(f"no input type for field kind {kind!r} ({self.e.name}.{field.name})")
+
+    def _inputs(self, *, update: bool) -> list[Input]:
+        inputs: list[Input] = []
+        for field in self.e.fields:
+            if not (field.in_update if update else field.in_create):
+                continue
+            for name in field.columns:
+                column = self.column(name)
+                base = self._input_base(field, column)
+                nullable = field.nullable or column.nullable
+                annotation = base + (" | None" if nullable or update else "")
+                if update:
+                    default: str | None = "None"
+                elif field.has_default and field.default is not None:
+                    default = default_source(field.kind, field.default)
+                elif not field.required and nullable:
+                    default = "None"
+                else:
+                    default = None
+                inputs.append(
+                    Input(name, annotation, nullable, default is None, default, field.description)
+                )
+        visibility = self.visibility_column
+        if visibility is not None and not any(i.name == visibility.name for i in inputs):
+            values = visibility.enum_values or VISIBILITY_VALUES
+            default_value = visibility.default if visibility.has_default else "private"
+            inputs.append(
+                Input(
+                    visibility.name,
+                    literal_type(values) + (" | None" if update else ""),
+                    False,
+                    False,
+                    "None" if update else py_literal(default_value),
+                    "Who may read the row: only its owner (private) or everyone (public).",
+                )
+            )
+        return inputs
+
+    @cached_property
+    def create_inputs(self) -> list[Input]:
+        return self._inputs(update=False)
+
+    @cached_property
+    def update_inputs(self) -> list[Input]:
+        return self._inputs(update=True)
+
+    @cached_property
+    def update_not_null(self) -> list[str]:
+        """Update keys whose column is NOT NULL: leaving them out keeps them, null is refused."""
+        return [i.name for i in self.update_inputs if not i.nullable]
+
+    @cached_property
+    def password_inputs(self) -> list[str]:
+        return [
+            c for f in self.e.fields if f.kind == "password" and f.in_create for c in f.columns
+        ]
+
+    def server_value(self, key: str) -> str:
+        """A well-formed value for a server-managed key (so only its being set is wrong)."""
+        column = self.column(key)
+        if column.role == "version" or column.kind in ("int", "bigint"):
+            return "1"
+        if column.kind == "datetime":
+            return repr("2024-01-01T00:00:00Z")
+        return "str(uuid.uuid4())"
+
+    @cached_property
+    def server_keys(self) -> list[str]:
+        """Keys of server-managed columns; a Create naming one is a 422."""
+        return [c.name for c in self.e.table.columns if c.role in SERVER_ROLES]
+
+    # -- refs and ownership ---------------------------------------------------------------
+
+    def target(self, ref: Ref) -> Entity:
+        return self.project.schema.entity(ref.target)
+
+    def target_view(self, ref: Ref) -> EntityView:
+        return self.project.view(self.target(ref))
+
+    def ref_key_args(self, ref: Ref, source: str) -> str:
+        """`id=values["task_id"]`: the target's key, taken from `source[<ref column>]`."""
+        return ", ".join(
+            f"{target}={source}[{col!r}]"
+            for col, target in zip(ref.columns, ref.target_columns, strict=True)
+        )
+
+    def ref_attr_args(self, ref: Ref, source: str) -> str:
+        """`task_id=task.id`: the ref columns, taken from a target row `source`."""
+        return ", ".join(
+            f"{col}={source}.{target}"
+            for col, target in zip(ref.columns, ref.target_columns, strict=True)
+        )
+
+    @cached_property
+    def through_ref(self) -> Ref | None:
+        for ref in self.e.refs:
+            if ref.owner_through:
+                return ref
+        return None
+
+    @cached_property
+    def ref_imports(self) -> list[Entity]:
+        """Other entities whose queries this entity's queries and actions use."""
+        names = sorted({r.target for r in self.e.refs if r.target != self.e.name})
+        return [self.project.schema.entity(n) for n in names]
+
+    @cached_property
+    def is_shared(self) -> bool:
+        return self.e.owner.kind == "none"
+
+    @cached_property
+    def readable_by_others(self) -> bool:
+        """True when another user may read some rows (public or per-row visibility)."""
+        return self.e.owner.visibility in ("public", "per_row") or self.is_shared
+
+    # -- listing ---------------------------------------------------------------------------
+
+    @cached_property
+    def order_kinds(self) -> str:
+        return "(" + "".join(py_literal(k.kind) + ", " for k in self.e.listing.order) + ")"
+
+    def keyset_terms(self) -> list[list[str]]:
+        """The OR-expansion of "strictly after the cursor" for mixed directions.
+
+        `[[a < :a], [a == :a, b > :b], ...]`: row i of the list is "equal on keys before i,
+        strictly past on key i" — correct for any mix of ascending and descending keys.
+        """
+        terms: list[list[str]] = []
+        order = self.e.listing.order
+        cls = self.e.class_name
+        for i, key in enumerate(order):
+            parts = [f"{cls}.{k.column} == after[{j}]" for j, k in enumerate(order[:i])]
+            op = "<" if key.descending else ">"
+            parts.append(f"{cls}.{key.column} {op} after[{i}]")
+            terms.append(parts)
+        return terms
+
+    @cached_property
+    def order_by(self) -> str:
+        cls = self.e.class_name
+        return ", ".join(
+            f"{cls}.{k.column}.{'desc' if k.descending else 'asc'}()" for k in self.e.listing.order
+        )
+
+    def filter_annotation(self, flt: Any) -> str:
+        if flt.enum_values:
+            return literal_type(flt.enum_values) + " | None"
+        return f"{flt.py_type} | None"
+
+    # -- tests -----------------------------------------------------------------------------
+
+    @cached_property
+    def invalid_cases(self) -> list[Case]:
+        """One bad value per validation rule of the Create body."""
+        cases: list[Case] = []
+        for field in self.e.fields:
+            if not field.in_create:
+                continue
+            for name in field.columns:
+                cases += _cases_for(field, self.column(name), name)
+        return cases
+
+    @cached_property
+    def changeable_input(self) -> Input | None:
+        """An update key a test can change to another valid value (a string if there is one)."""
+        for inp in self.update_inputs:
+            field = self._field_by_key(inp.name)
+            if field is not None and field.kind in ("string", "text") and not field.pattern:
+                if (field.max_length or 2) >= 2 and not field.unique:
+                    return inp
+        for inp in self.update_inputs:
+            field = self._field_by_key(inp.name)
+            if field is not None and field.kind == "bool":
+                return inp
+        return None
+
+    def _field_by_key(self, key: str) -> Field | None:
+        for field in self.e.fields:
+            if key in field.columns:
+                return field
+        return None
+
+    def changed_value(self, inp: Input) -> str:
+        field = self._field_by_key(inp.name)
+        assert field is not None
+        if field.kind == "bool":
+            return f"not created[{inp.name!r}]"
+        return repr("z" * max(field.min_length or 1, 2))
+
+    @cached_property
+    def sample_fields(self) -> list[tuple[str, str]]:
+        """(column, Python source of a valid value built from the counter `n`) for every column
+        of a non-ref field; refs are built by the factory, not sampled."""
+        out: list[tuple[str, str]] = []
+        for field in self.e.fields:
+            if field.kind == "ref":
+                continue
+            for name in field.columns:
+                out.append((name, sample_source(field, self.column(name))))
+        return out
+
+    @cached_property
+    def payload_keys(self) -> list[str]:
+        """Keys of a Create body (its exchanged names)."""
+        return [i.name for i in self.create_inputs]
+
+    @cached_property
+    def factory_refs(self) -> list[Ref]:
+        """Refs a factory builds a parent for (a nullable self-reference is left empty)."""
+        return [r for r in self.e.refs if r.target != self.e.name]
+
+    @cached_property
+    def owner_column_name(self) -> str | None:
+        return self.e.owner.column if self.e.owner.kind == "user" else None
+
+    @cached_property
+    def private_by_default(self) -> bool:
+        """True when a new row is invisible to other users (private, or per-row by default)."""
+        if self.e.owner.kind == "none":
+            return False
+        return self.e.owner.visibility in ("private", "per_row")
+
+    @cached_property
+    def public_root(self) -> tuple[str, str] | None:
+        """For per-row visibility: (factory keyword, value) making a row public — on the row
+        itself, or on the parent of a `through` row."""
+        if self.e.owner.visibility != "per_row" or self.e.owner.visibility_column is None:
+            return None
+        return (self.e.owner.visibility_column, "public")
+
+    @cached_property
+    def unique_fields(self) -> list[Field]:
+        return [
+            f
+            for f in self.e.fields
+            if f.unique and f.in_create and f.kind in ("string", "text", "email", "url", "int")
+        ]
+
+    @cached_property
+    def filter_sample(self) -> Any:
+        """A list filter the generated test exercises (an enum/bool/ref filter), or None."""
+        return self.e.listing.filters[0] if self.e.listing.filters else None
+
+
+def default_source(kind: str, value: Any) -> str:
+    """A field default (JSON value) as Python source of the right type."""
+    if value is None:
+        return "None"
+    if kind == "decimal":
+        return f'Decimal("{value}")'
+    if kind == "date":
+        return f"datetime.date.fromisoformat({value!r})"
+    if kind == "datetime":
+        return f"datetime.datetime.fromisoformat({value!r})"
+    if kind == "uuid":
+        return f"uuid.UUID({value!r})"
+    return py_literal(value)
+
+
+def sample_source(field: Field, column: Column) -> str:
+    """Python source of a valid value for `field`, unique to the counter `n` where it can be."""
+    kind = field.kind
+    max_length = field.max_length if field.max_length is not None else column.length
+    if field.has_default and field.default is not None and kind in ("enum", "bool"):
+        return default_source(kind, field.default)
+    if field.pattern and kind in ("string", "text", "password"):
+        return repr(pattern_example(field.pattern, field.min_length or 0, max_length))
+    if kind in ("string", "text"):
+        return f"_text(n, {field.name!r}, {field.min_length or 0}, {max_length})"
+    if kind == "password":
+        low = max(field.min_length or 0, 8)
+        return f"_text(n, 'secret-password', {low}, {max_length})"
+    if kind == "email":
+        return 'f"user{n}@example.com"'
+    if kind == "url":
+        return 'f"https://example.com/{n}"'
+    if kind in ("int", "bigint", "float"):
+        low = field.min if field.min is not None else None
+        high = field.max if field.max is not None else None
+        cast = "float" if kind == "float" else ""
+        if low is not None and high is not None:
+            span = int(float(high) - float(low)) + 1
+            return f"{cast}({low!r} + n % {span})" if span > 1 else f"{cast}({low!r})"
+        if low is not None:
+            return f"{cast}({low!r} + n)"
+        if high is not None:
+            return f"{cast}({high!r} - n)"
+        return f"{cast}(n)"
+    if kind == "decimal":
+        value = Decimal(0)
+        if field.min is not None and Decimal(str(field.min)) > 0:
+            value = Decimal(str(field.min))
+        elif field.max is not None and Decimal(str(field.max)) < 0:
+            value = Decimal(str(field.max))
+        return f'Decimal("{value}")'
+    if kind == "bool":
+        return "n % 2 == 0"
+    if kind == "date":
+        return "datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 365)"
+    if kind == "datetime":
+        return "datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(minutes=n)"
+    if kind == "uuid":
+        return "uuid.uuid4()"
+    if kind == "enum":
+        return py_literal((field.enum_values or column.enum_values)[0])
+    if kind == "json":
+        return '{"n": n}'
+    raise ValueError(f"no sample value for field kind {kind!r}")
+
+
+def pattern_example(pattern: str, low: int, high: int | None) -> str:
+    """A string matching `pattern` (a small generator over the parsed regex: literals,
+    classes, repeats, groups and alternatives)."""
+    import re._parser as sre_parse  # type: ignore[import-not-found]
+
+    def build(items: Any) -> str:
+        out = []
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "IN":
+                out.append(_class_char(arg))
+            elif name == "ANY":
+                out.append("a")
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                lo, _hi, sub = arg
+                out.append(build(sub) * max(lo, 1 if lo == 0 and _hi != 0 else lo))
+            elif name == "SUBPATTERN":
+                out.append(build(arg[-1]))
+            elif name == "BRANCH":
+                out.append(build(arg[1][0]))
+        return "".join(out)
+
+    def _class_char(items: Any) -> str:
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                return chr(arg)
+            if name == "RANGE":
+                return chr(arg[0])
+            if name == "CATEGORY":
+                return {"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " "}.get(str(arg), "a")
+        return "a"
+
+    text = build(sre_parse.parse(pattern))
+    if not re.search(pattern, text) or len(text) < low or (high is not None and len(text) > high):
+        raise ValueError(f"cannot build an example for pattern {pattern!r}")
+    return text
+
+
+def _non_matching(pattern: str, low: int, high: int | None) -> str | None:
+    regex = re.compile(pattern)
+    for candidate in ("", "!", " ", "-", "0", "a", "A", "~~", "\t"):
+        if low <= len(candidate) <= (high if high is not None else 10**6):
+            if regex.search(candidate) is None:
+                return candidate
+    return None
+
+
+def _cases_for(field: Field, column: Column, key: str) -> list[Case]:
+    kind = column_kind(column) if field.kind == "ref" else field.kind
+    slug = key
+    cases: list[Case] = []
+    if field.required and not field.has_default:
+        cases.append(Case(f"missing_{slug}", key, "MISSING"))
+    if not (field.nullable or column.nullable):
+        cases.append(Case(f"null_{slug}", key, "None"))
+    max_length = field.max_length if field.max_length is not None else column.length
+    if kind in ("string", "text", "password", "email", "url"):
+        cases.append(Case(f"number_as_{slug}", key, "5"))
+        if field.min_length:
+            cases.append(Case(f"{slug}_shorter_than_{field.min_length}", key,
+                              repr("a" * (field.min_length - 1))))
+        if max_length is not None and kind in ("string", "text", "password"):
+            cases.append(Case(f"{slug}_longer_than_{max_length}", key, repr("a" * (max_length + 1))))
+        if max_length is not None and kind == "email":
+            local = "a" * max(max_length - len("@example.com") + 1, 1)
+            cases.append(Case(f"{slug}_longer_than_{max_length}", key, repr(local + "@example.com")))
+        if kind == "email":
+            cases.append(Case(f"malformed_{slug}", key, repr("not-an-email")))
+        if kind == "url":
+            cases.append(Case(f"malformed_{slug}", key, repr("not a url")))
+        if field.pattern:
+            bad = _non_matching(field.pattern, field.min_length or 0, max_length)
+            if bad is not None:
+                cases.append(Case(f"{slug}_not_matching_pattern", key, repr(bad)))
+        if kind in ("string", "text", "password"):
+            cases.append(Case(f"nul_character_in_{slug}", key, repr("a\x00b")))
+    elif kind in ("int", "bigint"):
+        cases.append(Case(f"string_as_{slug}", key, '"5"'))
+        cases.append(Case(f"bool_as_{slug}", key, "True"))
+        cases.append(Case(f"fraction_as_{slug}", key, "1.5"))
+        low, high = INT_RANGES[kind]
+        cases.append(Case(f"{slug}_below_{_slug_num(field.min if field.min is not None else low)}",
+                          key, repr((field.min if field.min is not None else low) - 1)))
+        cases.append(Case(f"{slug}_above_{_slug_num(field.max if field.max is not None else high)}",
+                          key, repr((field.max if field.max is not None else high) + 1)))
+    elif kind == "float":
+        cases.append(Case(f"string_as_{slug}", key, '"1.5"'))
+        cases.append(Case(f"bool_as_{slug}", key, "True"))
+        if field.min is not None:
+            cases.append(Case(f"{slug}_below_{_slug_num(field.min)}", key,
+                              repr(float(field.min) - 1)))
+        if field.max is not None:
+            cases.append(Case(f"{slug}_above_{_slug_num(field.max)}", key,
+                              repr(float(field.max) + 1)))
+    elif kind == "decimal":
+        cases.append(Case(f"number_as_{slug}", key, "1.5"))
+        cases.append(Case(f"malformed_{slug}", key, '"1.2.3"'))
+        scale = field.scale if field.scale is not None else column.scale
+        if scale is not None:
+            cases.append(Case(f"{slug}_with_{scale + 1}_decimal_places", key,
+                              repr("0." + "1" * (scale + 1))))
+        if field.min is not None:
+            cases.append(Case(f"{slug}_below_{_slug_num(field.min)}", key,
+                              repr(str(Decimal(str(field.min)) - 1))))
+        if field.max is not None:
+            cases.append(Case(f"{slug}_above_{_slug_num(field.max)}", key,
+                              repr(str(Decimal(str(field.max)) + 1))))
+    elif kind == "bool":
+        cases.append(Case(f"number_as_{slug}", key, "1"))
+        cases.append(Case(f"string_as_{slug}", key, '"true"'))
+    elif kind == "date":
+        cases.append(Case(f"malformed_{slug}", key, '"tomorrow"'))
+        cases.append(Case(f"number_as_{slug}", key, "20240101"))
+    elif kind == "datetime":
+        cases.append(Case(f"malformed_{slug}", key, '"yesterday"'))
+        cases.append(Case(f"naive_{slug}", key, '"2024-05-01T12:00:00"'))
+    elif kind == "uuid":
+        cases.append(Case(f"malformed_{slug}", key, '"not-a-uuid"'))
+        cases.append(Case(f"number_as_{slug}", key, "5"))
+    elif kind == "enum":
+        cases.append(Case(f"unknown_{slug}", key, repr("not-a-" + slug)))
+    return cases
+
+
+def _slug_num(value: Any) -> str:
+    return str(value).replace("-", "minus_").replace(".", "_")
+
+
+class ProjectView:
+    """Facts about the whole schema that the per-project templates need."""
+
+    def __init__(self, *, schema: Schema, package: str) -> None:
+        self.schema = schema
+        self.package = package
+        self._views: dict[str, EntityView] = {}
+
+    def view(self, entity: Entity) -> EntityView:
+        if entity.name not in self._views:
+            self._views[entity.name] = EntityView(entity, self)
+        return self._views[entity.name]
+
+    @cached_property
+    def views(self) -> list[EntityView]:
+        return [self.view(e) for e in self.schema.entities]
+
+    @cached_property
+    def user_entity(self) -> Entity | None:
+        """The entity whose table the owner columns point at (the project's `user`)."""
+        for entity in self.schema.entities:
+            owner = entity.owner
+            if owner.kind != "user" or owner.column is None:
+                continue
+            for fk in entity.table.foreign_keys:
+                if fk.columns == (owner.column,):
+                    for target in self.schema.entities:
+                        if target.table.name == fk.ref_table:
+                            return target
+        return None
+
+
+def py_args(values: Any) -> str:
+    """Python literals separated by commas, without a trailing one (black would keep a
+    trailing comma and explode the call one argument a line)."""
+    return ", ".join(py_literal(v) for v in values)
+
+
+def joined(values: Any, template: str, sep: str = ", ") -> str:
+    """`template` formatted with each value (as `{0}`), joined: `"C.{0}"` → `C.a, C.b`."""
+    return sep.join(template.format(v) for v in values)
+
+
+GLOBALS: dict[str, Any] = {"py_literal": py_literal, "literal_type": literal_type}
+FILTERS: dict[str, Any] = {"py": py_literal, "pyargs": py_args, "joined": joined}

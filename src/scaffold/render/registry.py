@@ -1,0 +1,65 @@
+"""The template registry: every generated file, the template it comes from, and when it applies.
+
+One table, like ent's `Templates = []TypeTemplate{...}`: adding a file to what `scaffold
+generate` writes means adding a row here and a template under `templates/entity/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from scaffold.ir.model import Entity, Schema
+
+
+@dataclass(frozen=True)
+class Template:
+    """One template: `name` under templates/entity/, rendered once per entity or per project."""
+
+    name: str
+    scope: Literal["entity", "project"]
+    # Output path relative to the project root; formatted with src, package, module, plural.
+    output: str
+    applies: Callable[[Entity], bool] | None = None
+    python: bool = True
+
+    def path_for(self, *, src: str, package: str, entity: Entity | None = None) -> str:
+        fields = {"src": src, "package": package, "module": "", "plural": ""}
+        if entity is not None:
+            fields.update(module=entity.module, plural=entity.plural)
+        return self.output.format(**fields)
+
+
+def _has_api(entity: Entity) -> bool:
+    return entity.api
+
+
+ENTITY_DIR = "{src}/{package}/entities/{module}"
+
+TEMPLATES: tuple[Template, ...] = (
+    Template("__init__.py.jinja", "entity", ENTITY_DIR + "/__init__.py"),
+    Template("model.py.jinja", "entity", ENTITY_DIR + "/model.py"),
+    Template("schemas.py.jinja", "entity", ENTITY_DIR + "/schemas.py"),
+    Template("queries.py.jinja", "entity", ENTITY_DIR + "/queries.py"),
+    Template("actions.py.jinja", "entity", ENTITY_DIR + "/actions.py"),
+    Template("routes.py.jinja", "entity", ENTITY_DIR + "/routes.py", applies=_has_api),
+    Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py"),
+    Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
+    Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
+    Template("factories.py.jinja", "project", "tests/entities/factories.py"),
+)
+
+
+def applicable(schema: Schema) -> list[tuple[Template, Entity | None]]:
+    """Every (template, entity) pair to render for `schema`, in a stable order."""
+    pairs: list[tuple[Template, Entity | None]] = []
+    for template in TEMPLATES:
+        if template.scope == "project":
+            if schema.entities:
+                pairs.append((template, None))
+            continue
+        for entity in schema.entities:
+            if template.applies is None or template.applies(entity):
+                pairs.append((template, entity))
+    return pairs

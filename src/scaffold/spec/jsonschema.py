@@ -1,0 +1,158 @@
+"""The JSON Schema of the spec language (`scaffold schema`), for editors.
+
+Written by hand rather than derived from the pydantic models so it can describe the short forms
+(`title: string(120)`, an index as a plain list) and carry editor-friendly descriptions. The
+tests check that it accepts every example spec and agrees with the models on the keys.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scaffold.spec.shorthand import FIELD_TYPES
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+SHORT_FIELD_PATTERN = r"^\s*(" + "|".join(FIELD_TYPES) + r")\s*(\([^()]*\))?\s*\??\s*$"
+
+_NAME: dict[str, Any] = {"type": "string", "pattern": NAME_PATTERN, "maxLength": 63}
+_SCALAR: dict[str, Any] = {"type": ["string", "number", "integer", "boolean", "null"]}
+_NUMBER_OR_DECIMAL: dict[str, Any] = {"type": ["number", "integer", "string"]}
+
+
+def _field_long() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type"],
+        "properties": {
+            "type": {"enum": list(FIELD_TYPES), "description": "The field's type."},
+            "required": {"type": "boolean", "description": "Must be given (default true)."},
+            "default": {"description": "Value a new row gets; must fit the type."},
+            "unique": {"type": "boolean"},
+            "index": {"type": "boolean"},
+            "min": {**_NUMBER_OR_DECIMAL, "description": "Smallest allowed number."},
+            "max": {**_NUMBER_OR_DECIMAL, "description": "Largest allowed number."},
+            "min_length": {"type": "integer", "minimum": 0},
+            "max_length": {"type": "integer", "minimum": 1},
+            "pattern": {"type": "string", "description": "Regular expression (input only)."},
+            "description": {"type": "string"},
+            "secret": {"type": "boolean", "description": "Stored, never returned."},
+            "immutable": {"type": "boolean", "description": "Set on create, never updated."},
+            "renamed_from": {**_NAME, "description": "Previous name (a rename migration)."},
+            "values": {
+                "type": "array",
+                "items": {"type": "string"},
+                "minItems": 1,
+                "description": "Allowed values of an enum.",
+            },
+            "to": {**_NAME, "description": "Entity a ref points at."},
+            "on_delete": {"enum": ["cascade", "restrict", "set_null"]},
+            "precision": {"type": "integer", "minimum": 1},
+            "scale": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one spec file."""
+    field_short = {
+        "type": "string",
+        "pattern": SHORT_FIELD_PATTERN,
+        "description": "Short form: `text`, `string(120)`, `int?`, `decimal(10,2)`, "
+        "`enum(a,b)`, `ref(task)`; a trailing `?` makes the field optional.",
+    }
+    index = {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["fields"],
+                "properties": {
+                    "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "where": {
+                        "type": "object",
+                        "additionalProperties": _SCALAR,
+                        "description": "Partial index: equality tests joined by AND.",
+                    },
+                    "unique": {"type": "boolean"},
+                },
+            },
+        ]
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://scaffold.dev/schemas/spec-v1.json",
+        "title": "scaffold entity spec (v1)",
+        "description": "One entity of a scaffold project: specs/<entity>.yaml.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["entity"],
+        "properties": {
+            "entity": {**_NAME, "description": "Singular snake_case name; the file's name."},
+            "plural": {**_NAME, "description": "Default: the English plural of `entity`."},
+            "table": {**_NAME, "description": "Default: the plural."},
+            "description": {"type": "string"},
+            "owner": {
+                "description": "user (default), none, or {through: <ref field>}.",
+                "oneOf": [
+                    {"enum": ["user", "none"]},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["through"],
+                        "properties": {"through": _NAME},
+                    },
+                ],
+            },
+            "visibility": {"enum": ["private", "public", "per_row"]},
+            "timestamps": {"type": "boolean"},
+            "soft_delete": {"type": "boolean"},
+            "versioned": {"type": "boolean"},
+            "fields": {
+                "type": ["object", "null"],
+                "additionalProperties": {"oneOf": [field_short, {"$ref": "#/$defs/field"}]},
+            },
+            "indexes": {"type": "array", "items": index},
+            "unique": {
+                "type": "array",
+                "items": {
+                    "oneOf": [
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    ]
+                },
+            },
+            "list": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "order": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": r"^[-+]?[a-z][a-z0-9_]*$"},
+                        "minItems": 1,
+                        "description": "Keyset order, `-` for descending; the last key is unique.",
+                    },
+                    "default_limit": {"type": "integer", "minimum": 1},
+                    "max_limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    "filters": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "api": {"type": "boolean", "description": "Generate HTTP routes (default true)."},
+            "primary_key": {
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                ],
+                "description": "Default `id`; a list gives a composite key that includes id.",
+            },
+            "renamed_from": {**_NAME, "description": "Previous entity name (a table rename)."},
+        },
+        "$defs": {"field": _field_long()},
+    }
+
+
+def spec_json_schema_text() -> str:
+    """The schema as deterministic JSON text (what `scaffold schema` prints)."""
+    return json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n"

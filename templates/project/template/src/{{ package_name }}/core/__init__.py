@@ -1,0 +1,1 @@
+"""Runtime pieces every entity module relies on: results, errors, pagination, types, security."""

@@ -1,0 +1,150 @@
+"""Database access: the declarative `Base`, the async engine and sessions.
+
+`DATABASE_URL` selects the database (default: a SQLite file, `./app.db`). A PostgreSQL URL of any
+spelling (`postgres://`, `postgresql://`, `postgresql+asyncpg://`, Neon's `?sslmode=require`)
+is used through asyncpg. Behind a transaction-pooling proxy (PgBouncer, Neon's `-pooler` hosts,
+or `DATABASE_POOLED=1`) prepared statements are not cached, because the next statement of a
+session may run on another server connection.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./app.db"
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+
+# Names for constraints and indexes that are not named explicitly, so that migrations can drop
+# them again. Explicit names (the ones scaffold computes) are kept as they are: no pattern below
+# uses %(constraint_name)s.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_POSTGRES_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}
+
+
+class Base(DeclarativeBase):
+    """Base class of every model; its metadata names constraints by `NAMING_CONVENTION`."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def database_url() -> str:
+    """The URL in `DATABASE_URL`, or the default SQLite file."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def is_pooled(url: URL) -> bool:
+    """True when connections go through a transaction-pooling proxy (PgBouncer, Neon pooler)."""
+    if os.environ.get("DATABASE_POOLED", "").lower() in {"1", "true", "yes"}:
+        return True
+    return "-pooler" in (url.host or "") or url.port == 6432
+
+
+def engine_arguments(url: str | URL) -> tuple[URL, dict[str, Any]]:
+    """The async URL and the `connect_args` for `url`, whatever driver it names."""
+    parsed = make_url(url)
+    connect_args: dict[str, Any] = {}
+    if parsed.drivername in _POSTGRES_DRIVERS:
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.get_backend_name() != "postgresql":
+        return parsed, connect_args
+
+    # libpq spellings that asyncpg does not understand (Neon hands these out).
+    query = dict(parsed.query)
+    sslmode = query.pop("sslmode", None)
+    query.pop("channel_binding", None)
+    if isinstance(sslmode, str) and sslmode != "disable":
+        connect_args["ssl"] = sslmode
+    if is_pooled(parsed):
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+        query["prepared_statement_cache_size"] = "0"
+    else:
+        # A pooler would reject unknown start-up parameters; set the timeout on the role there.
+        timeout = os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", str(DEFAULT_STATEMENT_TIMEOUT_MS))
+        connect_args["server_settings"] = {"statement_timeout": timeout}
+    return parsed.set(query=query), connect_args
+
+
+def _unique_statement_name() -> str:
+    # Names must not collide between clients sharing one server connection through a pooler.
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
+def make_engine(url: str | URL, *, schema: str | None = None, **options: Any) -> AsyncEngine:
+    """An async engine for `url`; `schema` sets the PostgreSQL `search_path` (tests use it)."""
+    parsed, connect_args = engine_arguments(url)
+    if schema is not None and parsed.get_backend_name() == "postgresql":
+        settings = connect_args.setdefault("server_settings", {})
+        settings["search_path"] = schema
+    if parsed.get_backend_name() == "postgresql":
+        # Serverless databases close idle connections; check before handing one out.
+        options.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(parsed, connect_args=connect_args, **options)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores FOREIGN KEY clauses (and ON DELETE) unless asked, per connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+_engine: AsyncEngine | None = None
+_session_factory: async_sessionmaker[AsyncSession] | None = None
+
+
+def get_engine() -> AsyncEngine:
+    """The application's engine for `DATABASE_URL`, created on first use."""
+    global _engine
+    if _engine is None:
+        _engine = make_engine(database_url())
+    return _engine
+
+
+def session_factory() -> async_sessionmaker[AsyncSession]:
+    """The application's session factory (objects stay usable after commit)."""
+    global _session_factory
+    if _session_factory is None:
+        _session_factory = async_sessionmaker(get_engine(), expire_on_commit=False)
+    return _session_factory
+
+
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: one session per request, closed afterwards."""
+    async with session_factory()() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,146 @@
+"""The example specs resolve into the reference schemas of DESIGN §8, the same way every time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from scaffold.ir.model import Schema, dump_tables, load_tables
+
+from .conftest import REPO, example_schema
+
+SRC = REPO / "src"
+
+
+def test_examples_resolve_with_referenced_entities_first() -> None:
+    schema = example_schema()
+    names = [e.name for e in schema.entities]
+    assert names == ["chat", "document", "message", "suggestion", "task", "comment", "user"]
+    for entity in schema.entities:
+        for ref in entity.refs:
+            assert names.index(ref.target) <= names.index(entity.name)
+
+
+def test_json_round_trip_and_determinism() -> None:
+    schema = example_schema()
+    text = schema.to_json()
+    assert Schema.from_json(text) == schema
+    assert Schema.from_json(text).to_json() == text
+    assert example_schema().to_json() == text
+    assert load_tables(dump_tables(schema.tables)) == schema.tables
+
+
+def test_same_ir_under_other_hash_seeds() -> None:
+    code = (
+        "from pathlib import Path; import sys\n"
+        "from scaffold.spec.load import load_specs\n"
+        "from scaffold.ir.resolve import resolve\n"
+        f"root = Path({str(REPO)!r})\n"
+        "files = sorted((root / 'specs').glob('*.yaml'))\n"
+        "sys.stdout.write(resolve(load_specs(files, root=root)).to_json())\n"
+    )
+    outputs = set()
+    for seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(SRC)}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        outputs.add(out.stdout)
+    assert outputs == {example_schema().to_json()}
+
+
+def test_user_is_shared_with_a_secret_optional_password() -> None:
+    user = example_schema().entity("user")
+    assert user.table.name == "users"
+    assert user.owner.kind == "none"
+    assert [c.name for c in user.table.columns] == [
+        "id",
+        "email",
+        "password",
+        "created_at",
+        "updated_at",
+    ]
+    email = user.field("email")
+    assert (email.unique, email.max_length) == (True, 64)
+    assert user.table.column("email").sa_type == "sa.String(64)"
+    password = user.field("password")
+    assert password.secret and not password.in_read and password.nullable
+    assert (password.min_length, password.max_length) == (8, 128)
+    assert user.table.uniques[0].name == "uq_users_email"
+
+
+def test_chat_has_an_owner_column_without_a_foreign_key_and_per_row_visibility() -> None:
+    chat = example_schema().entity("chat")
+    user_id = chat.table.column("user_id")
+    assert (user_id.role, user_id.sa_type, user_id.nullable) == ("owner", "sa.Uuid()", False)
+    assert chat.table.foreign_keys == ()
+    assert ("user_id",) in [i.columns for i in chat.table.indexes]
+    visibility = chat.table.column("visibility")
+    assert visibility.enum_values == ("private", "public")
+    assert visibility.server_default == "sa.text(\"'private'\")"
+    assert "ck_chats_visibility_enum" in [c.name for c in chat.table.checks]
+    assert chat.owner.visibility_table == "chats"
+    last_context = chat.table.column("last_context")
+    assert last_context.nullable and "JSONB" in last_context.sa_type
+    assert chat.table.needs_postgresql_types
+
+
+def test_message_is_owned_through_its_chat() -> None:
+    schema = example_schema()
+    message = schema.entity("message")
+    assert message.owner.kind == "through"
+    assert message.owner.column is None
+    assert [h.ref for h in message.owner.chain] == ["chat"]
+    assert (message.owner.root_entity, message.owner.root_column) == ("chat", "user_id")
+    assert message.owner.visibility == "per_row"
+    chat_ref = message.refs[0]
+    assert chat_ref.owner_through and chat_ref.on_delete == "CASCADE"
+    field = message.field("chat")
+    assert field.in_create and not field.in_update
+    assert "user_id" not in [c.name for c in message.table.columns]
+
+
+def test_document_composite_key_and_suggestion_composite_ref() -> None:
+    schema = example_schema()
+    document = schema.entity("document")
+    assert document.primary_key == ("id", "created_at")
+    assert not document.default_pk
+    assert document.table.primary_key.columns == ("id", "created_at")
+    assert [o.column for o in document.listing.order] == ["created_at", "id"]
+    suggestion = schema.entity("suggestion")
+    ref = suggestion.refs[0]
+    assert ref.columns == ("document_id", "document_created_at")
+    assert ref.target_columns == ("id", "created_at")
+    fk = suggestion.table.foreign_keys[0]
+    assert fk.name == "fk_suggestions_document_id_document_created_at_documents"
+    assert suggestion.table.column("document_created_at").sa_type == "sa.DateTime(timezone=True)"
+    resolved = suggestion.table.column("is_resolved")
+    assert (resolved.server_default, resolved.default) == ("sa.false()", False)
+    assert not suggestion.field("is_resolved").required
+
+
+def test_comment_keyset_index_and_soft_delete() -> None:
+    comment = example_schema().entity("comment")
+    assert comment.soft_delete and comment.table.column("deleted_at").nullable
+    assert comment.listing.keyset_index == "ix_comments_user_id_created_at_id"
+    indexes = {i.name: i for i in comment.table.indexes}
+    assert indexes["ix_comments_user_id_created_at_id"].columns == ("user_id", "created_at", "id")
+    assert indexes["ix_comments_task_id"].purpose == "fk"
+    assert [f.name for f in comment.listing.filters] == ["task_id"]
+    assert (comment.listing.default_limit, comment.listing.max_limit) == (20, 100)
+    assert comment.route == "/comments" and comment.module == "comments"
+
+
+def test_validate_cli_passes_on_the_examples(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run(
+        [sys.executable, "-m", "scaffold", "validate", "specs/"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "7 spec(s) valid" in out.stdout

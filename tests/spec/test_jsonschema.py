@@ -1,0 +1,49 @@
+"""`scaffold schema` is a valid JSON Schema that accepts every example spec."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from scaffold.spec.jsonschema import spec_json_schema, spec_json_schema_text
+from scaffold.spec.models import ENTITY_KEYS, FIELD_KEYS, LIST_KEYS
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((REPO / "specs").glob("*.yaml"))
+
+
+def test_schema_is_valid_json_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(json.loads(spec_json_schema_text()))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_schema_accepts_the_examples(path: Path) -> None:
+    jsonschema.validate(yaml.safe_load(path.read_text()), spec_json_schema())
+
+
+def test_schema_rejects_unknown_keys_and_types() -> None:
+    validator = jsonschema.Draft202012Validator(spec_json_schema())
+    assert not validator.is_valid({"entity": "t", "fieldz": {}})
+    assert not validator.is_valid({"entity": "t", "fields": {"a": "strng"}})
+    assert not validator.is_valid({"entity": "t", "fields": {"a": {"type": "text", "x": 1}}})
+    assert validator.is_valid({"entity": "t", "fields": {"a": "string(12)?", "b": "ref(x)"}})
+
+
+def test_schema_and_models_agree_on_keys() -> None:
+    schema = spec_json_schema()
+    assert set(schema["properties"]) == set(ENTITY_KEYS)
+    assert set(schema["$defs"]["field"]["properties"]) == set(FIELD_KEYS)
+    assert set(schema["properties"]["list"]["properties"]) == set(LIST_KEYS)
+
+
+def test_cli_prints_the_schema() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "scaffold", "schema"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout == spec_json_schema_text()
