@@ -24,9 +24,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of start-up
 )
-new_app = typer.Typer(help="Add something new to the project.", no_args_is_help=True)
-destroy_app = typer.Typer(help="Remove something from the project.", no_args_is_help=True)
+new_app = typer.Typer(
+    help="Add something new to the project.", no_args_is_help=True, rich_markup_mode=None
+)
+destroy_app = typer.Typer(
+    help="Remove something from the project.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(new_app, name="new")
 app.add_typer(destroy_app, name="destroy")
 

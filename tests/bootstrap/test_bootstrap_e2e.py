@@ -123,9 +123,9 @@ def test_project_settings_and_user_spec(project: Path) -> None:
 
 def test_project_does_not_depend_on_scaffold(project: Path) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    dependencies = pyproject["project"]["dependencies"] + pyproject["project"][
-        "optional-dependencies"
-    ]["dev"]
+    dependencies = (
+        pyproject["project"]["dependencies"] + pyproject["project"]["optional-dependencies"]["dev"]
+    )
     names = {dep.split(">")[0].split("[")[0].split("=")[0].strip() for dep in dependencies}
     assert "scaffold" not in names
     assert {"fastapi", "sqlalchemy", "alembic", "pyjwt", "argon2-cffi"} <= names
