@@ -132,7 +132,10 @@ def test_generated_project_passes_its_own_gates(project: Path) -> None:
 
 def test_spec_change_is_pending_until_generated_then_adds_one_migration(project: Path) -> None:
     spec = project / "specs/task.yaml"
-    spec.write_text(spec.read_text() + "  priority: {type: int, default: 0, min: 0, max: 5}\n")
+    text = spec.read_text().replace(
+        "fields:\n", "fields:\n  priority: {type: int, default: 0, min: 0, max: 5}\n", 1
+    )
+    spec.write_text(text)
     assert scaffold_cmd(project, "check").returncode == 1
     versions = project / "migrations/versions"
     count = len(list(versions.glob("*.py")))

@@ -19,9 +19,22 @@ from scaffold.spec.load import load_specs
 ENTITY_NAMES = ["alpha", "beta", "gamma", "delta"]
 FIELD_NAMES = ["title", "body", "amount", "price", "status", "note", "score", "due", "flag", "code"]
 SCALAR_TYPES = [
-    "string", "text", "int", "bigint", "float", "decimal", "bool", "date", "datetime", "uuid",
-    "email", "url", "enum", "json", "password",
-]  # fmt: skip
+    "string",
+    "text",
+    "int",
+    "bigint",
+    "float",
+    "decimal",
+    "bool",
+    "date",
+    "datetime",
+    "uuid",
+    "email",
+    "url",
+    "enum",
+    "json",
+    "password",
+]
 SETTINGS = settings(
     derandomize=True,
     deadline=None,
@@ -80,14 +93,19 @@ def scalar_field(draw: st.DrawFn) -> dict[str, Any]:
         if with_default:
             spec["default"] = "https://example.com"
     elif kind == "enum":
-        values = draw(st.lists(st.sampled_from(["open", "closed", "draft", "a1", "b-2"]),
-                               min_size=1, max_size=4, unique=True))  # fmt: skip
+        values = draw(
+            st.lists(
+                st.sampled_from(["open", "closed", "draft", "a1", "b-2"]),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
+        )
         spec["values"] = values
         if with_default:
             spec["default"] = draw(st.sampled_from(values))
-    elif kind == "json":
-        if with_default:
-            spec["default"] = draw(st.sampled_from([{}, [], {"a": [1, "b"]}, "x", 3]))
+    elif kind == "json" and with_default:
+        spec["default"] = draw(st.sampled_from([{}, [], {"a": [1, "b"]}, "x", 3]))
     if kind not in ("json", "password") and draw(st.booleans()):
         spec[draw(st.sampled_from(["unique", "index"]))] = True
     if draw(st.booleans()):
@@ -131,9 +149,7 @@ def spec_set(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
                 spec[flag] = draw(st.booleans())
         if fields:
             spec["fields"] = fields
-        filterable = [
-            f for f, s in fields.items() if s["type"] not in ("json", "password")
-        ]
+        filterable = [f for f, s in fields.items() if s["type"] not in ("json", "password")]
         listing: dict[str, Any] = {}
         if filterable and draw(st.booleans()):
             listing["filters"] = draw(st.lists(st.sampled_from(filterable), unique=True))
@@ -181,12 +197,31 @@ JUNK = st.one_of(
     st.floats(),
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
     st.sampled_from(
-        ["../x", "order", "user", "-id", "ref(nope)", "string(0)", "enum()", "id", "created_at",
-         "set_null", "alpha", "beta", "json", "2024-13-01", "0.001", "through", "", "a" * 70]
-    ),  # fmt: skip
+        [
+            "../x",
+            "order",
+            "user",
+            "-id",
+            "ref(nope)",
+            "string(0)",
+            "enum()",
+            "id",
+            "created_at",
+            "set_null",
+            "alpha",
+            "beta",
+            "json",
+            "2024-13-01",
+            "0.001",
+            "through",
+            "",
+            "a" * 70,
+        ]
+    ),
     st.lists(st.sampled_from(["id", "title", "-created_at", "alpha", 1]), max_size=3),
-    st.dictionaries(st.sampled_from(["through", "type", "fields", "x"]), st.text(max_size=4),
-                    max_size=2),  # fmt: skip
+    st.dictionaries(
+        st.sampled_from(["through", "type", "fields", "x"]), st.text(max_size=4), max_size=2
+    ),
 )
 
 
@@ -228,7 +263,11 @@ def mutated(draw: st.DrawFn) -> dict[str, str]:
         text = texts[name]
         at = draw(st.integers(0, len(text)))
         if draw(st.booleans()):
-            texts[name] = text[:at] + draw(st.sampled_from([":", "\t", "- ", "{", "'", "\n  x: y"])) + text[at:]  # noqa: E501
+            texts[name] = (
+                text[:at]
+                + draw(st.sampled_from([":", "\t", "- ", "{", "'", "\n  x: y"]))
+                + text[at:]
+            )
         else:
             texts[name] = text[:at] + text[at + 1 :]
     return texts

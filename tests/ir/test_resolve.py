@@ -55,7 +55,7 @@ fields:
     assert checks["ck_things_status_enum"] == "status IN ('open', 'done')"
     assert "ck_things_body_max_length" not in checks
     defaults = {c.name: (c.default, c.server_default) for c in t.columns if c.has_default}
-    assert defaults["meta"] == ({"a": 1}, "sa.text(\"'{\\\"a\\\":1}'\")")
+    assert defaults["meta"] == ({"a": 1}, 'sa.text("\'{\\"a\\":1}\'")')
     assert defaults["price"] == ("1.50", 'sa.text("1.50")')
     assert defaults["count"] == (5, 'sa.text("5")')
     assert defaults["on_sale"] == (True, "sa.true()")
@@ -72,7 +72,9 @@ fields:
 
 
 def test_quotes_in_defaults_are_escaped(resolve_specs: Resolve) -> None:
-    schema = resolve_specs(thing="entity: thing\nfields:\n  motto: {type: text, default: \"it's\"}\n")
+    schema = resolve_specs(
+        thing='entity: thing\nfields:\n  motto: {type: text, default: "it\'s"}\n'
+    )
     col = schema.entity("thing").table.column("motto")
     assert col.server_default == "sa.text(\"'it''s'\")"
 
@@ -226,21 +228,37 @@ def test_long_names_stay_within_63_characters(resolve_specs: Resolve) -> None:
         ({"task": "entity: task\nfields:\n  user_id: uuid\n"}, "owner: user"),
         ({"task": "entity: task\nfields:\n  rowid: int\n"}, "database uses"),
         ({"task": "entity: task\ntable: alembic_version\n"}, "reserved by the database"),
-        ({"task": "entity: task\nfields:\n  d: {type: datetime, default: '2024-01-01T00:00'}\n"},
-         "no time zone"),
+        (
+            {"task": "entity: task\nfields:\n  d: {type: datetime, default: '2024-01-01T00:00'}\n"},
+            "no time zone",
+        ),
         ({"task": "entity: task\nfields:\n  n: {type: int, default: null}\n"}, "required"),
         ({"task": "entity: task\nfields:\n  n: {type: int, max: 9999999999}\n"}, "bigint"),
-        ({"task": "entity: task\nfields:\n  p: {type: decimal, precision: 4, scale: 5}\n"},
-         "scale"),
+        (
+            {"task": "entity: task\nfields:\n  p: {type: decimal, precision: 4, scale: 5}\n"},
+            "scale",
+        ),
         ({"task": "entity: task\nfields:\n  j: {type: json, unique: true}\n"}, "cannot be unique"),
-        ({"task": "entity: task\nprimary_key: [id, created_at]\ntimestamps: false\n"},
-         "timestamps"),
-        ({"task": "entity: task\nvisibility: public\nowner: {through: x}\nfields:\n"
-          "  x: ref(task)\n"}, "takes its visibility from its parent"),
+        (
+            {"task": "entity: task\nprimary_key: [id, created_at]\ntimestamps: false\n"},
+            "timestamps",
+        ),
+        (
+            {
+                "task": "entity: task\nvisibility: public\nowner: {through: x}\nfields:\n"
+                "  x: ref(task)\n"
+            },
+            "takes its visibility from its parent",
+        ),
         ({"task": "entity: task\nlist:\n  max_limit: 5000\n"}, "between 1 and 1000"),
         ({"task": "entity: task\nfields:\n  j: json\nlist:\n  filters: [j]\n"}, "cannot be a list"),
-        ({"task": "entity: task\nfields:\n  s: enum(a,b)\nindexes:\n"
-          "  - {fields: [s], where: {s: c}}\n"}, "not one of the values"),
+        (
+            {
+                "task": "entity: task\nfields:\n  s: enum(a,b)\nindexes:\n"
+                "  - {fields: [s], where: {s: c}}\n"
+            },
+            "not one of the values",
+        ),
     ],
 )
 def test_rejected_specs(

@@ -281,6 +281,17 @@ CASES = [
         expect={"tasks": task_rows(project_id=[rid(7)] * 3)},
     ),
     Case(
+        "timestamps_on",
+        [tasks()],
+        [
+            tasks(
+                col("created_at", "datetime", server_default="sa.func.now()", role="created_at"),
+                col("updated_at", "datetime", server_default="sa.func.now()", role="updated_at"),
+            )
+        ],
+        {"tasks": task_rows()},
+    ),
+    Case(
         "nullable_to_not_null_with_default",
         [tasks(col("label", length=40, nullable=True))],
         [tasks(col("label", length=40, server_default="sa.text(\"'none'\")"))],
@@ -378,6 +389,9 @@ def test_migration_case(case: Case, project: AlembicProject) -> None:
 
     proj.upgrade()
     check_up()
+    for t in case.after:  # backfilled NOT NULL columns really hold values
+        required = [c.name for c in t.columns if not c.nullable]
+        assert all(None not in row.values() for row in proj.select(case.after, t.name, required))
 
     proj.downgrade("-1")
     if not case.lossy_downgrade:

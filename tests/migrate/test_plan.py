@@ -255,7 +255,7 @@ def test_output_does_not_depend_on_hash_seed() -> None:
         "print(p.path, hashlib.sha256(p.content.encode()).hexdigest())"
     )
     outputs = set()
-    for seed in ("0", "1", "12345"):
+    for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": f"{REPO / 'src'}"}
         out = subprocess.run(
             [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True
@@ -266,3 +266,18 @@ def test_output_does_not_depend_on_hash_seed() -> None:
     assert plan is not None
     expected = f"{plan.path} {hashlib.sha256(plan.content.encode()).hexdigest()}\n"
     assert outputs == {expected}
+
+
+def test_every_op_has_a_renderer() -> None:
+    import scaffold.migrate.ops as ops_module
+    from scaffold.migrate.render import _RENDERERS
+
+    kinds = {getattr(ops_module, name) for name in ops_module.__all__} - {ops_module.Op}
+    assert kinds == set(_RENDERERS)
+
+
+def test_a_broken_snapshot_is_reported_not_a_traceback() -> None:
+    from scaffold.errors import ScaffoldError
+
+    with pytest.raises(ScaffoldError, match=r"snapshot\.json"):
+        plan_migration("{not json", ALL, existing_revisions=[])

@@ -32,12 +32,26 @@ from scaffold.spec.load import load_text
         ("done:bool=false", "done", {"type": "bool", "default": False}),
         ("ratio:float=0.5", "ratio", {"type": "float", "default": 0.5}),
         ("due:date:optional", "due", {"type": "date", "required": False}),
-        ("code:string(8):unique:immutable", "code", {
-            "type": "string", "max_length": 8, "unique": True, "immutable": True,
-        }),
-        ("price:decimal(10,2)=9.99", "price", {
-            "type": "decimal", "precision": 10, "scale": 2, "default": "9.99",
-        }),
+        (
+            "code:string(8):unique:immutable",
+            "code",
+            {
+                "type": "string",
+                "max_length": 8,
+                "unique": True,
+                "immutable": True,
+            },
+        ),
+        (
+            "price:decimal(10,2)=9.99",
+            "price",
+            {
+                "type": "decimal",
+                "precision": 10,
+                "scale": 2,
+                "default": "9.99",
+            },
+        ),
         ("meta:json={}", "meta", {"type": "json", "default": {}}),
         ("note:string=a=b", "note", {"type": "string", "default": "a=b"}),
     ],

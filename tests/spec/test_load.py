@@ -28,7 +28,15 @@ def test_positions_of_keys_and_values_are_kept() -> None:
 
 def test_yaml_12_scalars_yes_no_and_dates_stay_strings() -> None:
     tree, _ = load_yaml("a: yes\nb: off\nc: 2024-01-31\nd: true\ne: 012\nf: 1.5\ng: ~\n")
-    assert tree == {"a": "yes", "b": "off", "c": "2024-01-31", "d": True, "e": 12, "f": 1.5, "g": None}
+    assert tree == {
+        "a": "yes",
+        "b": "off",
+        "c": "2024-01-31",
+        "d": True,
+        "e": 12,
+        "f": 1.5,
+        "g": None,
+    }
 
 
 def test_duplicate_keys_are_errors_with_both_lines() -> None:
@@ -43,7 +51,9 @@ def test_empty_file_is_located() -> None:
     assert _errors("") == [
         "specs/task.yaml:1:1: error: the file is empty (a spec starts with `entity: task`)"
     ]
-    assert _errors("# only a comment\n")[0].startswith("specs/task.yaml:1:1: error: the file is empty")
+    assert _errors("# only a comment\n")[0].startswith(
+        "specs/task.yaml:1:1: error: the file is empty"
+    )
 
 
 def test_syntax_error_is_located() -> None:
@@ -99,7 +109,9 @@ def test_invalid_utf8_is_located(tmp_path: Path) -> None:
 
 
 def test_loaded_spec_locates_nested_values() -> None:
-    loaded = load_text("entity: task\nfields:\n  title: {type: string, max_length: 80}\n", "t/task.yaml")
+    loaded = load_text(
+        "entity: task\nfields:\n  title: {type: string, max_length: 80}\n", "t/task.yaml"
+    )
     assert str(loaded.at("fields", "title", "max_length")) == "t/task.yaml:3:37"
     assert str(loaded.key_at("fields", "title")) == "t/task.yaml:3:3"
     assert loaded.has("fields", "title", "type")

@@ -156,7 +156,9 @@ RESERVED_ENTITY_NAMES = frozenset(
 # Plurals (module folders) that would clash with files next to them.
 RESERVED_MODULES = frozenset({"registry", "factories", "conftest"})
 
-PYTHON_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+# Hard keywords plus the soft keywords `match` and `case`; not `type` (a soft keyword since
+# 3.12, and a fine field name). Fixed here so every Python version accepts the same specs.
+PYTHON_KEYWORDS = frozenset(keyword.kwlist) | frozenset({"match", "case"})
 
 
 def is_builtin(name: str) -> bool:

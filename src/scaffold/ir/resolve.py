@@ -152,8 +152,9 @@ class _Ent:
 
 
 class _Resolver:
-    def __init__(self, specs: Sequence[LoadedSpec]) -> None:
+    def __init__(self, specs: Sequence[LoadedSpec], also_known: frozenset[str] = frozenset()):
         self.specs = list(specs)
+        self.also_known = also_known  # entities whose files failed to load
         self.diags: list[Diagnostic] = []
         self.ents: dict[str, _Ent] = {}
         self.owner_failed: set[str] = set()
@@ -271,13 +272,14 @@ class _Resolver:
             self.ref_fields(ent)
         for ent in self.ents.values():
             self.ownership(ent, [])
-        order = self.order_entities() if not self.diags else []
+        # With problems already found, entities are still built (to report their own problems)
+        # in name order; the dependency order only matters for a schema that is returned.
+        order = self.order_entities() if not self.diags else sorted(self.ents)
         entities = []
-        if not self.diags:
-            for name in order:
-                built = self.build_entity(self.ents[name])
-                if built is not None:
-                    entities.append(built)
+        for name in order:
+            built = self.build_entity(self.ents[name])
+            if built is not None:
+                entities.append(built)
         if not self.diags:
             self.check_global_names(entities)
         if self.diags:
@@ -825,11 +827,13 @@ class _Resolver:
             if f.type != "ref" or f.to is None:
                 continue
             target = self.ents.get(f.to)
-            if target is None and any(s.spec.entity == f.to for s in self.specs):
+            if target is None and (
+                f.to in self.also_known or any(s.spec.entity == f.to for s in self.specs)
+            ):
                 ent.ok = False  # the target's own problems were reported
                 continue
             if target is None:
-                known = sorted(self.ents) + [s.spec.entity for s in self.specs]
+                known = [*self.ents, *self.also_known, *(s.spec.entity for s in self.specs)]
                 close = difflib.get_close_matches(f.to, sorted(set(known)), n=1)
                 self.err(
                     (
@@ -1741,3 +1745,13 @@ def _close(name: str, spec: Any) -> str | None:
 def resolve(specs: Sequence[LoadedSpec]) -> Schema:
     """Resolve every loaded spec into one `Schema`. Raises `SpecErrors` with all problems."""
     return _Resolver(specs).run()
+
+
+def check_partial(specs: Sequence[LoadedSpec], also_known: frozenset[str]) -> list[Diagnostic]:
+    """The problems of the specs that loaded, when others did not (`also_known` names the
+    entities of those others, so refs to them are not reported as unknown)."""
+    try:
+        _Resolver(specs, also_known).run()
+    except SpecErrors as errors:
+        return list(errors.diagnostics)
+    return []

@@ -2,8 +2,9 @@
 
 The order is fixed, so a revision reads the same every time and every step finds what it needs:
 
-1. on tables that stay: drop the foreign keys, indexes, uniques and checks that go away or change
-   (before columns they name are renamed, altered or dropped, and before tables they point at go);
+1. on renamed tables, and for foreign keys to renamed tables: drop the foreign keys, indexes,
+   uniques and checks that go away or change (other tables do this at the start of step 4, in
+   the same batch as the rest of their changes);
 2. rename tables (`renamed_from`);
 3. create new tables, referenced tables first;
 4. on tables that stay, referenced tables first: rename, add, alter and drop columns, then add
@@ -88,8 +89,15 @@ def diff(old: Sequence[Table], new: Sequence[Table]) -> Diff:
     col_maps = {p.old.name: p.columns for p in pairs.values()}
 
     out = Diff()
-    for p in order:  # 1. drops of constraints and indexes that go away or change
-        _drop_constraints(p, table_renames, col_maps, out)
+    early: list[Op] = []  # 1.
+    late: dict[str, list[Op]] = {}  # drops that can wait for the table's own batch in 4.
+    for p in order:
+        for drop in _drop_constraints(p, table_renames, col_maps):
+            if _must_go_first(drop, p, table_renames):
+                early.append(drop)
+            else:
+                late.setdefault(p.new.name, []).append(drop)
+    out.ops += early
     for p in order:  # 2. renames
         if p.old.name != p.new.name:
             out.ops.append(RenameTable(p.old.name, p.new.name))
@@ -108,6 +116,7 @@ def diff(old: Sequence[Table], new: Sequence[Table]) -> Diff:
     for t in created:  # 3.
         out.ops.append(CreateTable(t.name, t))
     for p in order:  # 4.
+        out.ops += late.get(p.new.name, [])
         _alter_table(p, table_renames, col_maps, out)
     for t in dropped:  # 5.
         out.ops.append(DropTable(t.name, t))
@@ -182,10 +191,23 @@ def _moved_unique(uq: UniqueConstraint, p: _Pair) -> UniqueConstraint:
     return replace(uq, columns=_map_cols(uq.columns, p.columns))
 
 
+def _must_go_first(drop: Op, p: _Pair, table_renames: dict[str, str]) -> bool:
+    """Whether a drop must run before the renames of step 2.
+
+    On a renamed table every drop runs under the old name, before the rename; a foreign key
+    pointing at a renamed table goes before that rename. Any other drop joins the first batch of
+    its own table in step 4, which saves SQLite a table rebuild and reads as one block.
+    """
+    if p.old.name != p.new.name:
+        return True
+    return isinstance(drop, DropForeignKey) and drop.constraint.ref_table in table_renames
+
+
 def _drop_constraints(
-    p: _Pair, table_renames: dict[str, str], col_maps: dict[str, dict[str, str]], out: Diff
-) -> None:
+    p: _Pair, table_renames: dict[str, str], col_maps: dict[str, dict[str, str]]
+) -> list[Op]:
     t = p.old.name
+    out = Diff()
     new_fks = {fk.name: fk for fk in p.new.foreign_keys}
     for fk in sorted(p.old.foreign_keys, key=lambda c: c.name):
         if new_fks.get(fk.name) != _moved_fk(fk, p, table_renames, col_maps):
@@ -202,6 +224,7 @@ def _drop_constraints(
     for ck in sorted(p.old.checks, key=lambda c: c.name):
         if new_cks.get(ck.name) != ck.sqltext:
             out.ops.append(DropCheck(t, ck))
+    return out.ops
 
 
 def _alter_table(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scaffold.errors import DataLossRefused
+from scaffold.errors import DataLossRefused, ScaffoldError
 from scaffold.ir.model import Table, dump_tables, load_tables
 from scaffold.migrate.compare import diff
 from scaffold.migrate.ops import (
@@ -55,7 +55,7 @@ def plan_migration(
     from the names alone. Raises `DataLossRefused` when the change could lose data and
     `allow_data_loss` is false.
     """
-    old = load_tables(snapshot_text) if snapshot_text else ()
+    old = _load_snapshot(snapshot_text) if snapshot_text else ()
     found = diff(old, tables)
     if not found.ops:
         return None
@@ -91,6 +91,16 @@ def plan_migration(
         snapshot=dump_tables(tables),
         summary=[str(op) for op in upgrade],
     )
+
+
+def _load_snapshot(text: str) -> tuple[Table, ...]:
+    try:
+        return load_tables(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ScaffoldError(
+            f".scaffold/snapshot.json is not a snapshot scaffold wrote ({exc}); restore it from "
+            "version control — it is the schema your last migration produced"
+        ) from None
 
 
 def _describe(ops: Sequence[Op]) -> tuple[str, str]:

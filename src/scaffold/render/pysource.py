@@ -274,6 +274,8 @@ class EntityView:
                 column = self.column(name)
                 base = self._input_base(field, column)
                 nullable = field.nullable or column.nullable
+                if base == "JsonValue" and not nullable:
+                    base = "Json"  # JSON null would slip into a NOT NULL column
                 annotation = base + (" | None" if nullable or update else "")
                 if update:
                     default: str | None = "None"
@@ -309,6 +311,11 @@ class EntityView:
     @cached_property
     def update_inputs(self) -> list[Input]:
         return self._inputs(update=True)
+
+    def input_uses(self, name: str) -> bool:
+        """Whether an input annotation mentions `name` (so schemas.py defines only what it uses)."""
+        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        return any(pattern.search(i.annotation) for i in self.create_inputs + self.update_inputs)
 
     @cached_property
     def update_not_null(self) -> list[str]:
@@ -356,6 +363,11 @@ class EntityView:
             f"{col}={source}.{target}"
             for col, target in zip(ref.columns, ref.target_columns, strict=True)
         )
+
+    def ref_columns_expr(self, ref: Ref) -> str:
+        """`Message.chat_id`, or `sa.tuple_(A.x, A.y)` for a composite ref."""
+        cols = [f"{self.e.class_name}.{c}" for c in ref.columns]
+        return cols[0] if len(cols) == 1 else "sa.tuple_(" + ", ".join(cols) + ")"
 
     @cached_property
     def through_ref(self) -> Ref | None:

@@ -81,12 +81,20 @@ def load_specs(files: Sequence[Path], *, root: Path) -> list[LoadedSpec]:
     """Read and validate every file; raise `SpecErrors` with all problems of all files."""
     diagnostics: list[Diagnostic] = []
     loaded: list[LoadedSpec] = []
+    failed: set[str] = set()
     for file in files:
         shown = display_path(root, file)
         spec = _load_one(file, shown, diagnostics)
         if spec is not None:
             loaded.append(spec)
+        else:
+            failed.add(file.stem)
     if diagnostics:
+        # Report what the resolver finds in the files that did load too, in the same run, so a
+        # user fixes everything at once; refs to the broken files are not reported as unknown.
+        from scaffold.ir.resolve import check_partial
+
+        diagnostics += check_partial(loaded, frozenset(failed))
         raise SpecErrors(diagnostics)
     return loaded
 
@@ -166,7 +174,7 @@ def _from_text(text: str, shown: str, stem: str, out: list[Diagnostic]) -> Loade
 
 # ---- pydantic errors → located diagnostics ------------------------------------------------
 
-KEY_HINTS = {
+FIELD_KEY_HINTS = {
     "nullable": "write `required: false`",
     "null": "write `required: false`",
     "optional": "write `required: false`",
@@ -182,9 +190,10 @@ KEY_HINTS = {
     "references": "write `to`",
     "ref": "write `type: ref` and `to: <entity>`",
     "ondelete": "write `on_delete`",
-    "on_update": "scaffold does not change keys, so there is no `on_update`",
-    "primary": "write `primary_key` on the entity",
-    "pk": "write `primary_key` on the entity",
+    "on_update": "scaffold never changes keys, so there is no `on_update`",
+    "primary": "write `primary_key: [id, <field>]` on the entity",
+    "primary_key": "write `primary_key: [id, <field>]` on the entity",
+    "pk": "write `primary_key: [id, <field>]` on the entity",
     "regex": "write `pattern`",
     "doc": "write `description`",
     "help": "write `description`",
@@ -192,12 +201,17 @@ KEY_HINTS = {
     "read_only": "write `immutable: true`",
     "hidden": "write `secret: true`",
     "private": "write `secret: true`",
+    "minimum": "write `min`",
+    "maximum": "write `max`",
+}
+ENTITY_KEY_HINTS = {
     "name": "the entity is named with `entity:`",
     "model": "the entity is named with `entity:`",
     "columns": "write `fields`",
     "attributes": "write `fields`",
     "properties": "write `fields`",
     "tablename": "write `table`",
+    "table_name": "write `table`",
     "timestamp": "write `timestamps`",
     "soft_deletes": "write `soft_delete`",
     "paranoid": "write `soft_delete: true`",
@@ -207,6 +221,8 @@ KEY_HINTS = {
     "order": "write `list: {order: [...]}`",
     "filters": "write `list: {filters: [...]}`",
     "limit": "write `list: {default_limit: ..., max_limit: ...}`",
+    "doc": "write `description`",
+    "pk": "write `primary_key`",
 }
 
 _UNION_TAGS = frozenset({"int", "float", "str", "bool", "none", "list", "dict"})
@@ -253,7 +269,7 @@ def _clean_loc(tree: PosDict, loc: Sequence[str | int]) -> list[str | int]:
     """Drop the union-member tags pydantic puts in a location (`int`, `list[str]`, ...)."""
     out: list[str | int] = []
     for part in loc:
-        _, consumed, rest = _walk(tree, [*out, part], key=False)
+        _, _, rest = _walk(tree, [*out, part], key=False)
         if rest and _is_tag(part):
             continue
         out.append(part)
@@ -296,12 +312,13 @@ def _message(kind: str, err: Any, parts: list[str | int], name: str) -> tuple[st
     if kind == "extra_forbidden":
         key = str(last)
         allowed = _allowed_keys(parts)
-        hint = KEY_HINTS.get(key.lower())
-        close = difflib.get_close_matches(key, [*allowed, *KEY_HINTS], n=1, cutoff=0.6)
+        hints = {ENTITY_KEYS: ENTITY_KEY_HINTS, FIELD_KEYS: FIELD_KEY_HINTS}.get(allowed, {})
+        hint = hints.get(key.lower())
+        close = difflib.get_close_matches(key, [*allowed, *hints], n=1, cutoff=0.6)
         if hint is None and close and close[0] in allowed:
             hint = f"did you mean `{close[0]}`?"
         elif hint is None and close:
-            hint = KEY_HINTS[close[0]]
+            hint = hints[close[0]]
         if hint is None and allowed:
             hint = "allowed: " + ", ".join(allowed)
         return f"unknown key `{key}`{_where(parts[:-1])}", hint

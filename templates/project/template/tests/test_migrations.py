@@ -1,22 +1,27 @@
 """Migrations, tested the way pytest-alembic does.
 
 One head; upgrade from an empty database; the models match the migrated database (what
-`alembic check` verifies); and a stairway: every revision upgrades, downgrades and upgrades again.
+`alembic check` verifies); and a stairway: every revision upgrades, downgrades and upgrades again,
+with a row in every table it can fill, so a step that only works on empty tables is caught.
 They hold for a project without any revision too.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Column, MetaData, Table, inspect, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +30,7 @@ def alembic_config() -> Config:
     return Config(str(PROJECT_ROOT / "alembic.ini"))
 
 
-async def alembic(engine: AsyncEngine, run: Callable[..., Any], *args: str) -> None:
+async def run_alembic(engine: AsyncEngine, run: Callable[..., Any], *args: str) -> None:
     """Run an Alembic command on `engine`'s database (and schema), committing its work."""
 
     def on_connection(connection: Connection) -> None:
@@ -37,14 +42,81 @@ async def alembic(engine: AsyncEngine, run: Callable[..., Any], *args: str) -> N
         await conn.run_sync(on_connection)
 
 
+def revisions_oldest_first() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
 async def table_names(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-def revisions_oldest_first() -> list[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+async def fill_tables(engine: AsyncEngine) -> set[str]:
+    """Insert a sample row into every table that takes one; the names of those tables."""
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(_reflect)
+    filled: set[str] = set()
+    for table in tables:
+        try:
+            async with engine.begin() as conn:
+                row = await _sample_row(conn, table)
+                if row is not None:
+                    await conn.execute(table.insert().values(row))
+                    filled.add(table.name)
+        except DBAPIError:
+            continue  # a CHECK the sample values do not meet: leave the table empty
+    return filled
+
+
+def _reflect(connection: Connection) -> list[Table]:
+    metadata = MetaData()
+    metadata.reflect(connection)
+    return [table for table in metadata.sorted_tables if table.name != "alembic_version"]
+
+
+async def _sample_row(conn: AsyncConnection, table: Table) -> dict[str, Any] | None:
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        if column.foreign_keys:
+            target = next(iter(column.foreign_keys)).column
+            value = (await conn.execute(select(target).limit(1))).scalar()
+            if value is None and not column.nullable:
+                return None  # nothing to point at yet
+            row[column.name] = value
+        elif not column.nullable and column.server_default is None:
+            value = _sample_value(column)
+            if value is None:
+                return None
+            row[column.name] = value
+    return row
+
+
+def _sample_value(column: Column[Any]) -> Any:
+    enums = getattr(column.type, "enums", None)
+    if enums:
+        return enums[0]
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return None
+    now = datetime.now(UTC)
+    if python_type is datetime:
+        return now if getattr(column.type, "timezone", False) else now.replace(tzinfo=None)
+    samples: dict[type, Any] = {
+        bool: False,
+        int: 1,
+        float: 1.0,
+        Decimal: Decimal(1),
+        date: now.date(),
+        uuid.UUID: uuid.uuid4(),
+        dict: {},
+        list: [],
+    }
+    if python_type is str:
+        # Unique, and a valid UUID where SQLite stores one as CHAR(32).
+        return uuid.uuid4().hex[: getattr(column.type, "length", None) or 32]
+    return samples.get(python_type)
 
 
 def test_single_head() -> None:
@@ -53,23 +125,26 @@ def test_single_head() -> None:
 
 
 async def test_upgrade_from_empty(empty_engine: AsyncEngine) -> None:
-    await alembic(empty_engine, command.upgrade, "head")
+    await run_alembic(empty_engine, command.upgrade, "head")
 
 
 async def test_models_match_the_migrated_database(empty_engine: AsyncEngine) -> None:
-    await alembic(empty_engine, command.upgrade, "head")
+    await run_alembic(empty_engine, command.upgrade, "head")
     # Raises AutoGenerateDiffsDetected, naming each difference, when a model drifted.
-    await alembic(empty_engine, command.check)
+    await run_alembic(empty_engine, command.check)
 
 
-async def test_stairway_up_down_up(empty_engine: AsyncEngine) -> None:
+async def test_stairway_up_down_up_with_rows(empty_engine: AsyncEngine) -> None:
     for revision in revisions_oldest_first():
-        await alembic(empty_engine, command.upgrade, revision)
-        await alembic(empty_engine, command.downgrade, "-1")
-        await alembic(empty_engine, command.upgrade, revision)
+        await run_alembic(empty_engine, command.upgrade, revision)
+        await fill_tables(empty_engine)
+        await run_alembic(empty_engine, command.downgrade, "-1")
+        await run_alembic(empty_engine, command.upgrade, revision)
+    await fill_tables(empty_engine)
 
 
 async def test_downgrade_to_base_removes_every_table(empty_engine: AsyncEngine) -> None:
-    await alembic(empty_engine, command.upgrade, "head")
-    await alembic(empty_engine, command.downgrade, "base")
+    await run_alembic(empty_engine, command.upgrade, "head")
+    await fill_tables(empty_engine)
+    await run_alembic(empty_engine, command.downgrade, "base")
     assert await table_names(empty_engine) <= {"alembic_version"}

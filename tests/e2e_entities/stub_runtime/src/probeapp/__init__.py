@@ -1,1 +1,0 @@
-"""probeapp: a minimal stand-in for the copier project's runtime (scaffold's own tests)."""
