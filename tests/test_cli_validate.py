@@ -71,3 +71,12 @@ def test_schema_command_prints_json(tmp_path: Path) -> None:
     out = _scaffold("schema", cwd=tmp_path)
     assert out.returncode == 0
     assert json.loads(out.stdout)["title"].startswith("scaffold entity spec")
+
+
+def test_a_file_named_twice_is_read_once_and_hidden_files_are_skipped(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "task.yaml").write_text("entity: task\nfields: {title: text}\n")
+    (specs / ".task.yaml").write_text("not: a spec\n")
+    out = _scaffold("validate", "specs", "specs/task.yaml", cwd=tmp_path)
+    assert (out.returncode, out.stdout.strip()) == (0, "1 spec(s) valid"), out.stderr

@@ -108,7 +108,7 @@ def init_project(
                 "pass one with --package NAME"
             )
         data["package_name"] = derived
-    elif not sys.stdin.isatty():
+    if not defaults and not sys.stdin.isatty():
         raise UsageError("no terminal to ask the questions on; pass --defaults (and --package)")
 
     import copier  # local: keep `scaffold --help` light

@@ -26,15 +26,29 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def spec_files(paths: Sequence[Path]) -> list[Path]:
-    """The `.yaml`/`.yml` files named by `paths` (files, or folders searched one level deep)."""
+    """The `.yaml`/`.yml` files named by `paths` (files, or folders searched one level deep).
+
+    Hidden files (editor back-ups such as `.task.yaml`) are skipped in folders; a file named
+    twice is read once.
+    """
     found: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+            batch = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix in SPEC_SUFFIXES and p.is_file() and not p.name.startswith(".")
+            )
         elif path.is_file():
-            found.append(path)
+            batch = [path]
         else:
             raise UsageError(f"{path}: no such file or folder")
+        for file in batch:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(file)
     return found
 
 

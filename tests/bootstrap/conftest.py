@@ -27,6 +27,7 @@ def run_scaffold() -> RunScaffold:
             [sys.executable, "-m", "scaffold", *args],
             cwd=cwd,
             env=env,
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             timeout=120,

@@ -109,6 +109,14 @@ def test_folder_name_without_a_package_name_asks_for_one(
     assert not (tmp_path / "2024").exists()
 
 
+def test_without_defaults_and_without_a_terminal_says_what_to_pass(
+    tmp_path: Path, run_scaffold: RunScaffold
+) -> None:
+    result = run_scaffold("init", "probe", "--package", "probeapp", cwd=tmp_path)
+    assert_usage_error(result, "--defaults")
+    assert not (tmp_path / "probe").exists()
+
+
 def test_init_project_raises_usage_error_before_writing(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="invalid package name"):
         init_project(tmp_path / "p", package="Bad Name", defaults=True, force=False)

@@ -144,3 +144,17 @@ def test_validate_cli_passes_on_the_examples(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "7 spec(s) valid" in out.stdout
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "examples.json"
+
+
+def test_examples_ir_matches_the_golden_file() -> None:
+    """The IR of the examples is a contract (templates, migrations): changes must be deliberate.
+
+    Refresh with `SCAFFOLD_UPDATE_GOLDEN=1 pytest tests/ir/test_examples.py`.
+    """
+    text = example_schema().to_json()
+    if os.environ.get("SCAFFOLD_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert GOLDEN.read_text(encoding="utf-8") == text

@@ -216,6 +216,8 @@ JUNK = st.one_of(
             "through",
             "",
             "a" * 70,
+            "1e999999999",
+            10**400,
         ]
     ),
     st.lists(st.sampled_from(["id", "title", "-created_at", "alpha", 1]), max_size=3),
@@ -273,7 +275,7 @@ def mutated(draw: st.DrawFn) -> dict[str, str]:
     return texts
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=200)
 @given(mutated())
 def test_mutated_specs_resolve_or_fail_with_located_errors(texts: dict[str, str]) -> None:
     try:

@@ -278,3 +278,29 @@ def test_all_errors_are_collected(spec_errors: Errors) -> None:
     )
     assert len(errors) == 3
     assert [e.split(":")[1] for e in errors] == ["3", "4", "5"]
+
+
+@pytest.mark.parametrize(
+    ("field", "fragment"),
+    [
+        ("{type: float, max: 1" + "0" * 400 + "}", "too large"),
+        ("{type: decimal, default: '1e999999999'}", "does not fit decimal(10,2)"),
+        ("{type: decimal, default: '1e-999999999'}", "more than 2 decimal places"),
+        ("{type: decimal, precision: 4, scale: 2, default: 100}", "does not fit decimal(4,2)"),
+        ("{type: int, default: 1" + "0" * 5000 + "}", "not an integer"),
+    ],
+)
+def test_huge_numbers_are_errors_not_crashes(
+    field: str, fragment: str, spec_errors: Errors
+) -> None:
+    errors = spec_errors(thing=f"entity: thing\nfields:\n  n: {field}\n")
+    assert any(fragment in e for e in errors), errors
+
+
+def test_decimal_bounds_fit(resolve_specs: Resolve) -> None:
+    schema = resolve_specs(
+        thing="entity: thing\nfields:\n  n: {type: decimal, precision: 4, scale: 2, "
+        "min: '-99.99', max: 99.99, default: '0.5'}\n"
+    )
+    field = schema.entity("thing").field("n")
+    assert (field.min, field.max, field.default) == ("-99.99", "99.99", "0.5")

@@ -8,20 +8,39 @@ The decisions it encodes are written down in docs/spec-language.md.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
+import dataclasses
 import difflib
 import heapq
-import json
-import math
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from scaffold.errors import Diagnostic, Location, SpecErrors
 from scaffold.ir import naming
+from scaffold.ir.columns import (
+    DEFAULT_DECIMAL,
+    DEFAULT_LENGTH,
+    ENUM_LENGTH,
+    ENUM_VALUE_RE,
+    LENGTH_KINDS,
+    MAX_VARCHAR,
+    NUMBER_KINDS,
+    PASSWORD_INPUT,
+    PATTERN_KINDS,
+    PY_TYPES,
+    SA_SIMPLE,
+    Bad,
+    as_decimal,
+    coerce_number,
+    column_default,
+    id_column,
+    num_sql,
+    sa_text,
+    sql_str,
+    timestamp_column,
+    where_literal,
+)
 from scaffold.ir.model import (
     CheckConstraint,
     Column,
@@ -42,48 +61,8 @@ from scaffold.ir.model import (
     UniqueConstraint,
 )
 from scaffold.spec.load import LoadedSpec
-from scaffold.spec.models import FieldSpec
+from scaffold.spec.models import EntitySpec, FieldSpec
 
-LENGTH_KINDS = ("string", "text", "email", "url", "password")
-NUMBER_KINDS = ("int", "bigint", "float", "decimal")
-PATTERN_KINDS = ("string", "text", "email", "url")
-INT_RANGE = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
-MAX_VARCHAR = 10_485_760  # PostgreSQL's limit for varchar(n)
-DEFAULT_LENGTH = {"string": 255, "email": 320, "url": 2048, "password": 255}
-PASSWORD_INPUT = (8, 128)
-DEFAULT_DECIMAL = (10, 2)
-ENUM_VALUE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-ENUM_LENGTH = 64
-DEFAULT_LIMIT, MAX_LIMIT, LIMIT_CEILING = 20, 100, 1000
-
-PY_TYPES = {
-    "string": "str",
-    "text": "str",
-    "email": "str",
-    "url": "str",
-    "password": "str",
-    "enum": "str",
-    "int": "int",
-    "bigint": "int",
-    "float": "float",
-    "decimal": "decimal.Decimal",
-    "bool": "bool",
-    "date": "datetime.date",
-    "datetime": "datetime.datetime",
-    "uuid": "uuid.UUID",
-    "json": "Any",
-}
-SA_SIMPLE = {
-    "text": "sa.Text()",
-    "int": "sa.Integer()",
-    "bigint": "sa.BigInteger()",
-    "float": "sa.Float()",
-    "bool": "sa.Boolean()",
-    "date": "sa.Date()",
-    "datetime": "sa.DateTime(timezone=True)",
-    "uuid": "sa.Uuid()",
-    "json": 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")',
-}
 OPTION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "min_length": (LENGTH_KINDS, "text types (string, text, email, url, password)"),
     "max_length": (LENGTH_KINDS, "text types (string, text, email, url, password)"),
@@ -97,25 +76,7 @@ OPTION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "scale": (("decimal",), "`type: decimal`"),
 }
 ON_DELETE = {"cascade": "CASCADE", "restrict": "RESTRICT", "set_null": "SET NULL"}
-
-
-class _Bad(Exception):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-def _sa_text(sql: str) -> str:
-    return f"sa.text({json.dumps(sql)})"
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _num_sql(value: int | float | str) -> str:
-    return value if isinstance(value, str) else repr(value)
+DEFAULT_LIMIT, MAX_LIMIT, LIMIT_CEILING = 20, 100, 1000
 
 
 @dataclass
@@ -147,7 +108,7 @@ class _Ent:
     owner: Ownership | None = None
 
     @property
-    def spec(self) -> Any:
+    def spec(self) -> EntitySpec:
         return self.loaded.spec
 
 
@@ -384,7 +345,7 @@ class _Resolver:
                 continue
             try:
                 self.scalar_column(ent, info)
-            except _Bad as bad:
+            except Bad as bad:
                 self.err(loaded.at("fields", fname), bad.message, bad.hint)
                 ent.ok = False
 
@@ -499,7 +460,7 @@ class _Resolver:
                 checks.append(
                     CheckConstraint(
                         naming.ck_name(table, fname, "enum"),
-                        f"{fname} IN ({', '.join(_sql_str(v) for v in values)})",
+                        f"{fname} IN ({', '.join(sql_str(v) for v in values)})",
                         fname,
                     )
                 )
@@ -516,8 +477,6 @@ class _Resolver:
                 sa_type = f"sa.Numeric({precision}, {scale})"
             else:
                 sa_type = SA_SIMPLE[kind]
-            if kind == "text":
-                pass
             if kind in ("text", "string", "email", "url") and min_length:
                 checks.append(
                     CheckConstraint(
@@ -537,13 +496,13 @@ class _Resolver:
             if kind in NUMBER_KINDS:
                 vmin = self.number(ent, fname, "min", f.min, kind, precision, scale)
                 vmax = self.number(ent, fname, "max", f.max, kind, precision, scale)
-                if vmin is not None and vmax is not None and _num(vmin) > _num(vmax):
+                if vmin is not None and vmax is not None and as_decimal(vmin) > as_decimal(vmax):
                     bad_at("min", f"`min` ({vmin}) of `{fname}` is above its `max` ({vmax})")
                 if vmin is not None:
                     checks.append(
                         CheckConstraint(
                             naming.ck_name(table, fname, "min"),
-                            f"{fname} >= {_num_sql(vmin)}",
+                            f"{fname} >= {num_sql(vmin)}",
                             fname,
                         )
                     )
@@ -551,7 +510,7 @@ class _Resolver:
                     checks.append(
                         CheckConstraint(
                             naming.ck_name(table, fname, "max"),
-                            f"{fname} <= {_num_sql(vmax)}",
+                            f"{fname} <= {num_sql(vmax)}",
                             fname,
                         )
                     )
@@ -560,10 +519,10 @@ class _Resolver:
             server_default: str | None = None
             if has_default:
                 try:
-                    default, server_default = self.default(
+                    default, server_default = column_default(
                         f, kind, min_length, max_length, vmin, vmax, precision, scale
                     )
-                except _Bad as bad:
+                except Bad as bad:
                     raise _LocatedBad(
                         loaded.at("fields", fname, "default"), bad.message, bad.hint
                     ) from None
@@ -649,103 +608,9 @@ class _Resolver:
             return None
         where = ent.loaded.at("fields", fname, option)
         try:
-            return _coerce_number(value, kind, precision, scale)
-        except _Bad as bad:
+            return coerce_number(value, kind, precision, scale)
+        except Bad as bad:
             raise _LocatedBad(where, f"`{option}` of `{fname}`: {bad.message}", bad.hint) from None
-
-    def default(
-        self,
-        f: FieldSpec,
-        kind: str,
-        min_length: int | None,
-        max_length: int | None,
-        vmin: int | float | str | None,
-        vmax: int | float | str | None,
-        precision: int | None,
-        scale: int | None,
-    ) -> tuple[JsonValue, str | None]:
-        value = f.default
-        if value is None:
-            if f.required:
-                raise _Bad(
-                    "the default is null but the field is required",
-                    "remove `default`, or add `required: false`",
-                )
-            return None, None
-        if kind in ("string", "text", "email", "url", "enum"):
-            if not isinstance(value, str):
-                raise _Bad(f"the default of a `{kind}` field must be text, not `{value}`")
-            if kind == "enum" and value not in (f.values or []):
-                close = difflib.get_close_matches(value, f.values or [], n=1)
-                raise _Bad(
-                    f"the default `{value}` is not one of the values "
-                    f"({', '.join(f.values or [])})",
-                    f"did you mean `{close[0]}`?" if close else None,
-                )
-            if max_length is not None and len(value) > max_length:
-                raise _Bad(f"the default is longer than `max_length` ({max_length})")
-            if min_length is not None and len(value) < min_length:
-                raise _Bad(f"the default is shorter than `min_length` ({min_length})")
-            if f.pattern is not None and re.fullmatch(f.pattern, value) is None:
-                raise _Bad("the default does not match `pattern`")
-            if kind == "email" and "@" not in value:
-                raise _Bad("the default is not an email address")
-            if kind == "url" and not re.match(r"^[a-z][a-z0-9+.\-]*://", value):
-                raise _Bad("the default is not a URL")
-            return value, _sa_text(_sql_str(value))
-        if kind == "bool":
-            if not isinstance(value, bool):
-                raise _Bad(f"the default of a `bool` field must be true or false, not `{value}`")
-            return value, "sa.true()" if value else "sa.false()"
-        if kind in NUMBER_KINDS:
-            number = _coerce_number(value, kind, precision, scale)
-            if vmin is not None and _num(number) < _num(vmin):
-                raise _Bad(f"the default {number} is below `min` ({vmin})")
-            if vmax is not None and _num(number) > _num(vmax):
-                raise _Bad(f"the default {number} is above `max` ({vmax})")
-            return number, _sa_text(_num_sql(number))
-        if kind == "date":
-            if not isinstance(value, str):
-                raise _Bad("the default of a `date` field is an ISO date such as '2024-01-31'")
-            try:
-                parsed = dt.date.fromisoformat(value)
-            except ValueError:
-                raise _Bad(
-                    f"the default `{value}` is not an ISO date", "write e.g. '2024-01-31'"
-                ) from None
-            return parsed.isoformat(), _sa_text(_sql_str(parsed.isoformat()))
-        if kind == "datetime":
-            if not isinstance(value, str):
-                raise _Bad("the default of a `datetime` field is an ISO date-time with a zone")
-            try:
-                moment = dt.datetime.fromisoformat(value)
-            except ValueError:
-                raise _Bad(
-                    f"the default `{value}` is not an ISO date-time",
-                    "write e.g. '2024-01-31T12:00:00+00:00'",
-                ) from None
-            if moment.tzinfo is None:
-                raise _Bad(
-                    "the default date-time has no time zone",
-                    "write e.g. '2024-01-31T12:00:00+00:00'",
-                )
-            text = moment.isoformat()
-            return text, _sa_text(_sql_str(text))
-        if kind == "uuid":
-            try:
-                text = str(uuid.UUID(value)) if isinstance(value, str) else ""
-            except ValueError:
-                text = ""
-            if not text:
-                raise _Bad(f"the default `{value}` is not a UUID")
-            return text, _sa_text(_sql_str(text))
-        if kind == "json":
-            try:
-                text = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
-            except ValueError:
-                raise _Bad("the default is not a JSON value") from None
-            return json.loads(text), _sa_text(_sql_str(text))
-        raise _Bad(f"a `{kind}` field cannot have a default")
 
     # -- primary keys ---------------------------------------------------------------------
 
@@ -808,9 +673,9 @@ class _Resolver:
         out = []
         for name in ent.pk:
             if name == "id":
-                out.append(_id_column())
+                out.append(id_column())
             elif name == "created_at":
-                out.append(_timestamp("created_at"))
+                out.append(timestamp_column("created_at"))
             else:
                 info = ent.fields.get(name)
                 if info is None or not info.columns:
@@ -1097,7 +962,7 @@ class _Resolver:
         owner = ent.owner
         if not ent.ok or owner is None:
             return None
-        columns: list[Column] = [_id_column(pk="id" in ent.pk)]
+        columns: list[Column] = [id_column(pk="id" in ent.pk)]
         if owner.kind == "user":
             columns.append(
                 Column(
@@ -1125,7 +990,7 @@ class _Resolver:
                     nullable=False,
                     has_default=True,
                     default="private",
-                    server_default=_sa_text("'private'"),
+                    server_default=sa_text("'private'"),
                     length=ENUM_LENGTH,
                     enum_values=("private", "public"),
                 )
@@ -1138,8 +1003,8 @@ class _Resolver:
                 )
             )
         if spec.timestamps:
-            columns.append(_timestamp("created_at", pk="created_at" in ent.pk))
-            columns.append(_timestamp("updated_at"))
+            columns.append(timestamp_column("created_at", pk="created_at" in ent.pk))
+            columns.append(timestamp_column("updated_at"))
         if spec.soft_delete:
             columns.append(
                 Column(
@@ -1162,7 +1027,7 @@ class _Resolver:
                     nullable=False,
                     has_default=True,
                     default=1,
-                    server_default=_sa_text("1"),
+                    server_default=sa_text("1"),
                 )
             )
         by_name: dict[str, Column] = {}
@@ -1478,14 +1343,14 @@ class _Resolver:
                 cols = info.fk.columns
                 candidates.append(Index(naming.ix_name(table, cols), cols, purpose="fk"))
         ok = True
-        for i, idx in enumerate(spec.indexes):
+        for i, written in enumerate(spec.indexes):
             cols_list: list[str] = []
-            if not idx.fields:
+            if not written.fields:
                 self.err(loaded.at("indexes", i), "an index needs at least one field")
                 ok = False
                 continue
             bad = False
-            for j, name in enumerate(idx.fields):
+            for j, name in enumerate(written.fields):
                 where = loaded.at("indexes", i, "fields", j)
                 got = self.columns_of(ent, name, where, "the index")
                 if got is None:
@@ -1497,21 +1362,21 @@ class _Resolver:
                     break
                 cols_list += got
             where_sql = None
-            if not bad and idx.where:
-                where_sql = self.where_sql(ent, i, idx.where)
+            if not bad and written.where:
+                where_sql = self.where_sql(ent, i, written.where)
                 bad = where_sql is None
             if bad:
                 ok = False
                 continue
             cols = tuple(cols_list)
             suffix = ""
-            if where_sql is not None and idx.where:
-                suffix = "_where_" + "_".join(idx.where)
+            if where_sql is not None and written.where:
+                suffix = "_where_" + "_".join(written.where)
             candidates.append(
                 Index(
                     naming.ix_name(table, cols, suffix),
                     cols,
-                    unique=idx.unique,
+                    unique=written.unique,
                     where=where_sql,
                     purpose="spec",
                 )
@@ -1579,8 +1444,8 @@ class _Resolver:
                 parts.append(f"{col.name} IS NULL")
                 continue
             try:
-                literal = _where_literal(col, value)
-            except _Bad as bad:
+                literal = where_literal(col, value)
+            except Bad as bad:
                 self.err(at, bad.message, bad.hint)
                 return None
             parts.append(f"{col.name} = {literal}")
@@ -1614,102 +1479,12 @@ class _LocatedBad(Exception):
         self.hint = hint
 
 
-def _id_column(pk: bool = True) -> Column:
-    return Column(
-        name="id",
-        kind="uuid",
-        role="pk",
-        sa_type="sa.Uuid()",
-        py_type="uuid.UUID",
-        nullable=False,
-        primary_key=pk,
-    )
-
-
-def _timestamp(name: str, pk: bool = False) -> Column:
-    return Column(
-        name=name,
-        kind="datetime",
-        role=name,
-        sa_type="sa.DateTime(timezone=True)",
-        py_type="datetime.datetime",
-        nullable=False,
-        primary_key=pk,
-        server_default="sa.func.now()",
-    )
-
-
 def replace_pk(col: Column, pk: bool) -> Column:
     return _replace(col, primary_key=True) if pk else col
 
 
 def _replace(node: Any, **changes: Any) -> Any:
-    import dataclasses
-
     return dataclasses.replace(node, **changes)
-
-
-def _num(value: int | float | str) -> decimal.Decimal:
-    return decimal.Decimal(str(value)) if not isinstance(value, float) else decimal.Decimal(value)
-
-
-def _coerce_number(
-    value: Any, kind: str, precision: int | None, scale: int | None
-) -> int | float | str:
-    if isinstance(value, bool):
-        raise _Bad(f"`{value}` is not a number")
-    if kind in INT_RANGE:
-        if not isinstance(value, int):
-            raise _Bad(f"`{value}` is not a whole number")
-        low, high = INT_RANGE[kind]
-        if not low <= value <= high:
-            hint = "use `type: bigint`" if kind == "int" else None
-            raise _Bad(f"{value} does not fit a `{kind}` column", hint)
-        return value
-    if kind == "float":
-        if not isinstance(value, int | float) or (
-            isinstance(value, float) and not math.isfinite(value)
-        ):
-            raise _Bad(f"`{value}` is not a finite number")
-        return float(value)
-    # decimal: kept as text so no precision is lost ("0.10")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Bad(f"`{value}` is not a finite number")
-    if not isinstance(value, int | float | str):
-        raise _Bad(f"`{value}` is not a number")
-    try:
-        number = decimal.Decimal(str(value).strip())
-    except decimal.InvalidOperation:
-        raise _Bad(f"`{value}` is not a decimal number", "write e.g. '19.99'") from None
-    if not number.is_finite():
-        raise _Bad(f"`{value}` is not a finite number")
-    if precision is not None and scale is not None:
-        exponent = number.as_tuple().exponent
-        assert isinstance(exponent, int)
-        if -exponent > scale:
-            raise _Bad(f"{value} has more than {scale} decimal places")
-        whole = abs(int(number))
-        integer_digits = len(str(whole)) if whole else 0
-        if integer_digits > precision - scale:
-            raise _Bad(f"{value} does not fit decimal({precision},{scale})")
-    return format(number, "f")
-
-
-def _where_literal(col: Column, value: Any) -> str:
-    kind = col.kind
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise _Bad(f"`{col.name}` is a bool; write true or false")
-        return "true" if value else "false"
-    if kind in NUMBER_KINDS:
-        return _num_sql(_coerce_number(value, kind, col.precision, col.scale))
-    if not isinstance(value, str):
-        raise _Bad(f"`{col.name}` holds text; write the value as text")
-    if kind == "enum" and value not in col.enum_values:
-        raise _Bad(
-            f"`{value}` is not one of the values of `{col.name}` ({', '.join(col.enum_values)})"
-        )
-    return _sql_str(value)
 
 
 def _system_advice(name: str) -> str:
@@ -1737,7 +1512,7 @@ def _option_advice(option: str, kind: str) -> str | None:
     return None
 
 
-def _close(name: str, spec: Any) -> str | None:
+def _close(name: str, spec: EntitySpec) -> str | None:
     close = difflib.get_close_matches(name, ["id", "created_at", *spec.fields], n=1)
     return f"did you mean `{close[0]}`?" if close else None
 

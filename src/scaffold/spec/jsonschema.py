@@ -112,6 +112,7 @@ def spec_json_schema() -> dict[str, Any]:
             "versioned": {"type": "boolean"},
             "fields": {
                 "type": ["object", "null"],
+                "propertyNames": {"pattern": NAME_PATTERN, "maxLength": 63},
                 "additionalProperties": {"oneOf": [field_short, {"$ref": "#/$defs/field"}]},
             },
             "indexes": {"type": "array", "items": index},

@@ -1,0 +1,55 @@
+"""Reliability suite: profile switch, shared projects, and the figures printed at the end.
+
+Two profiles:
+
+- CI (default, `python -m pytest`): bounded, derandomized, a few minutes on two cores;
+- long (`SCAFFOLD_LONG=1 python -m pytest tests/reliability`): ten times the examples, cases
+  and kills (see docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .figures import FIGURES, LONG, PROFILE
+from .project import AppServer, build_example_project, start_app
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"scaffold reliability profile: {'long' if LONG else 'ci'}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FIGURES:
+        return
+    tr = terminalreporter
+    tr.section(f"scaffold reliability figures ({'long' if LONG else 'ci'} profile)")
+    for key in sorted(FIGURES):
+        tr.write_line(f"{key}: {FIGURES[key]}")
+
+
+@pytest.fixture(scope="session")
+def profile() -> dict[str, int]:
+    return PROFILE
+
+
+@pytest.fixture(scope="session")
+def example_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with every spec of the repo's specs/, generated through the real CLI."""
+    return build_example_project(tmp_path_factory.mktemp("reliability") / "chatapp")
+
+
+@pytest.fixture(scope="session")
+def example_app(example_project: Path) -> Iterator[AppServer]:
+    """The example project served by uvicorn over real HTTP (SQLite, migrated with alembic)."""
+    if os.name != "posix":
+        pytest.skip("the server fixture is POSIX-only")
+    server = start_app(example_project)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,31 @@
+"""The profile (CI or long) and the figures each test records for the end-of-run summary."""
+
+from __future__ import annotations
+
+import os
+
+LONG = os.environ.get("SCAFFOLD_LONG", "") not in ("", "0")
+
+#                         CI     long
+_PROFILES = {
+    "invalid_examples": (100, 1000),  # mutated spec sets, in-process validate + generate
+    "invalid_subprocess": (6, 60),  # ... and through the real CLI in a subprocess
+    "valid_examples": (12, 200),  # random valid spec sets rendered and checked
+    "valid_seed_runs": (1, 5),  # of those, rendered again under another PYTHONHASHSEED
+    "migration_examples": (40, 400),  # random valid spec sets planned as a first migration
+    "kills": (20, 60),  # SIGKILLed `scaffold generate` runs
+    "schemathesis_cases": (20, 100),  # examples per API operation
+}
+PROFILE: dict[str, int] = {key: pair[1 if LONG else 0] for key, pair in _PROFILES.items()}
+
+FIGURES: dict[str, object] = {}
+
+
+def record(key: str, value: object) -> None:
+    FIGURES[key] = value
+
+
+def bump(key: str, amount: int = 1) -> None:
+    current = FIGURES.get(key, 0)
+    assert isinstance(current, int)
+    FIGURES[key] = current + amount
