@@ -11,11 +11,12 @@ _PROFILES = {
     "invalid_examples": (100, 1000),  # mutated spec sets, in-process validate + generate
     "invalid_subprocess": (6, 60),  # ... and through the real CLI in a subprocess
     "valid_examples": (12, 200),  # random valid spec sets rendered and checked
-    "valid_seed_runs": (1, 5),  # of those, rendered again under another PYTHONHASHSEED
+    "valid_seed_runs": (2, 5),  # of those, rendered again under another PYTHONHASHSEED
     "migration_examples": (40, 400),  # random valid spec sets planned as a first migration
     "kills": (20, 60),  # SIGKILLed `scaffold generate` runs
     "schemathesis_cases": (20, 100),  # examples per API operation
 }
+SHRINK = LONG  # shrinking a failure can take minutes: only in the long profile
 PROFILE: dict[str, int] = {key: pair[1 if LONG else 0] for key, pair in _PROFILES.items()}
 
 FIGURES: dict[str, object] = {}

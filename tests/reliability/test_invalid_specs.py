@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from typer.testing import CliRunner
 
 from scaffold.cli import app
 
-from .figures import LONG, PROFILE, bump
+from .figures import SHRINK, LONG, PROFILE, bump
 from .project import init_project, scaffold_cmd, tree_stat
 from .strategies import INVALID_KINDS, invalid_spec_set
 
@@ -49,6 +49,7 @@ def fuzz_settings(examples: int) -> settings:
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
+        phases=list(Phase) if SHRINK else [Phase.explicit, Phase.reuse, Phase.generate],
     )
 
 

@@ -11,6 +11,8 @@ import hashlib
 from functools import lru_cache
 
 import black
+from black.mode import TargetVersion
+from black.parsing import InvalidInput
 
 from scaffold.render.errors import RenderError
 
@@ -18,7 +20,7 @@ from scaffold.render.errors import RenderError
 LINE_LENGTH = 100
 BLACK_MODE = black.Mode(
     line_length=LINE_LENGTH,
-    target_versions={black.TargetVersion.PY311},
+    target_versions={TargetVersion.PY311},
 )
 
 _cache: dict[str, str] = {}
@@ -32,7 +34,7 @@ def format_python(text: str) -> str:
         return cached
     try:
         result = black.format_str(text, mode=BLACK_MODE)
-    except black.InvalidInput as exc:
+    except InvalidInput as exc:
         raise RenderError(f"generated code is not valid Python: {exc}") from None
     _cache[key] = result
     return result
@@ -53,4 +55,6 @@ def verify_python(path: str, text: str) -> None:
 @lru_cache(maxsize=1)
 def black_version() -> str:
     """The black version the output is pinned to (golden files depend on it)."""
-    return str(black.__version__)
+    from importlib.metadata import version
+
+    return version("black")

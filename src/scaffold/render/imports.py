@@ -112,7 +112,11 @@ def organize_imports(text: str, *, first_party: str) -> str:
     """
     tree = ast.parse(text)
     body = tree.body
-    start = 1 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else 0
+    start = (
+        1
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+        else 0
+    )
     end = start
     while end < len(body) and (
         isinstance(body[end], ast.Import | ast.ImportFrom) or _is_type_checking_block(body[end])
@@ -125,9 +129,7 @@ def organize_imports(text: str, *, first_party: str) -> str:
     used = _used_names(tree, skip)
 
     sections: dict[int, _Block] = {}
-    _collect(
-        [n for n in region if not _is_type_checking_block(n)], used, first_party, sections
-    )
+    _collect([n for n in region if not _is_type_checking_block(n)], used, first_party, sections)
     checking: dict[int, _Block] = {}
     for node in region:
         if isinstance(node, ast.If):

@@ -54,7 +54,8 @@ def _render_one(
     try:
         text = env.get_template(template.name).render(context)
     except jinja2.TemplateError as exc:
-        where = f"{template.name}:{exc.lineno}" if getattr(exc, "lineno", None) else template.name
+        lineno = getattr(exc, "lineno", None)
+        where = f"{template.name}:{lineno}" if lineno else template.name
         raise RenderError(f"template {where} failed for {path}: {exc}") from None
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise RenderError(f"template {template.name} failed for {path}: {exc!r}") from None

@@ -198,9 +198,7 @@ class EntityView:
     def read_columns(self) -> list[Column]:
         """Columns a Read returns: all but `deleted_at` and the columns of secret fields."""
         hidden = {c for f in self.e.fields if f.secret or not f.in_read for c in f.columns}
-        return [
-            c for c in self.e.table.columns if c.role != "deleted_at" and c.name not in hidden
-        ]
+        return [c for c in self.e.table.columns if c.role != "deleted_at" and c.name not in hidden]
 
     def read_annotation(self, column: Column) -> str:
         kind = column_kind(column)
@@ -324,9 +322,7 @@ class EntityView:
 
     @cached_property
     def password_inputs(self) -> list[str]:
-        return [
-            c for f in self.e.fields if f.kind == "password" and f.in_create for c in f.columns
-        ]
+        return [c for f in self.e.fields if f.kind == "password" and f.in_create for c in f.columns]
 
     def server_value(self, key: str) -> str:
         """A well-formed value for a server-managed key (so only its being set is wrong)."""
@@ -443,9 +439,14 @@ class EntityView:
         """An update key a test can change to another valid value (a string if there is one)."""
         for inp in self.update_inputs:
             field = self._field_by_key(inp.name)
-            if field is not None and field.kind in ("string", "text") and not field.pattern:
-                if (field.max_length or 2) >= 2 and not field.unique:
-                    return inp
+            if (
+                field is not None
+                and field.kind in ("string", "text")
+                and not field.pattern
+                and (field.max_length or 2) >= 2
+                and not field.unique
+            ):
+                return inp
         for inp in self.update_inputs:
             field = self._field_by_key(inp.name)
             if field is not None and field.kind == "bool":
@@ -546,15 +547,14 @@ def sample_source(field: Field, column: Column) -> str:
     if kind in ("string", "text"):
         return f"_text(n, {field.name!r}, {field.min_length or 0}, {max_length})"
     if kind == "password":
-        low = max(field.min_length or 0, 8)
-        return f"_text(n, 'secret-password', {low}, {max_length})"
+        shortest = max(field.min_length or 0, 8)
+        return f"_text(n, 'secret-password', {shortest}, {max_length})"
     if kind == "email":
         return 'f"user{n}@example.com"'
     if kind == "url":
         return 'f"https://example.com/{n}"'
     if kind in ("int", "bigint", "float"):
-        low = field.min if field.min is not None else None
-        high = field.max if field.max is not None else None
+        low, high = field.min, field.max
         cast = "float" if kind == "float" else ""
         if low is not None and high is not None:
             span = int(float(high) - float(low)) + 1
@@ -630,9 +630,9 @@ def pattern_example(pattern: str, low: int, high: int | None) -> str:
 def _non_matching(pattern: str, low: int, high: int | None) -> str | None:
     regex = re.compile(pattern)
     for candidate in ("", "!", " ", "-", "0", "a", "A", "~~", "\t"):
-        if low <= len(candidate) <= (high if high is not None else 10**6):
-            if regex.search(candidate) is None:
-                return candidate
+        fits = low <= len(candidate) <= (high if high is not None else 10**6)
+        if fits and regex.search(candidate) is None:
+            return candidate
     return None
 
 
@@ -648,13 +648,22 @@ def _cases_for(field: Field, column: Column, key: str) -> list[Case]:
     if kind in ("string", "text", "password", "email", "url"):
         cases.append(Case(f"number_as_{slug}", key, "5"))
         if field.min_length:
-            cases.append(Case(f"{slug}_shorter_than_{field.min_length}", key,
-                              repr("a" * (field.min_length - 1))))
+            cases.append(
+                Case(
+                    f"{slug}_shorter_than_{field.min_length}",
+                    key,
+                    repr("a" * (field.min_length - 1)),
+                )
+            )
         if max_length is not None and kind in ("string", "text", "password"):
-            cases.append(Case(f"{slug}_longer_than_{max_length}", key, repr("a" * (max_length + 1))))
+            cases.append(
+                Case(f"{slug}_longer_than_{max_length}", key, repr("a" * (max_length + 1)))
+            )
         if max_length is not None and kind == "email":
             local = "a" * max(max_length - len("@example.com") + 1, 1)
-            cases.append(Case(f"{slug}_longer_than_{max_length}", key, repr(local + "@example.com")))
+            cases.append(
+                Case(f"{slug}_longer_than_{max_length}", key, repr(local + "@example.com"))
+            )
         if kind == "email":
             cases.append(Case(f"malformed_{slug}", key, repr("not-an-email")))
         if kind == "url":
@@ -669,33 +678,46 @@ def _cases_for(field: Field, column: Column, key: str) -> list[Case]:
         cases.append(Case(f"string_as_{slug}", key, '"5"'))
         cases.append(Case(f"bool_as_{slug}", key, "True"))
         cases.append(Case(f"fraction_as_{slug}", key, "1.5"))
-        low, high = INT_RANGES[kind]
-        cases.append(Case(f"{slug}_below_{_slug_num(field.min if field.min is not None else low)}",
-                          key, repr((field.min if field.min is not None else low) - 1)))
-        cases.append(Case(f"{slug}_above_{_slug_num(field.max if field.max is not None else high)}",
-                          key, repr((field.max if field.max is not None else high) + 1)))
+        lowest, highest = INT_RANGES[kind]
+        low = int(field.min) if field.min is not None else lowest
+        high = int(field.max) if field.max is not None else highest
+        cases.append(Case(f"{slug}_below_{_slug_num(low)}", key, repr(low - 1)))
+        cases.append(Case(f"{slug}_above_{_slug_num(high)}", key, repr(high + 1)))
     elif kind == "float":
         cases.append(Case(f"string_as_{slug}", key, '"1.5"'))
         cases.append(Case(f"bool_as_{slug}", key, "True"))
         if field.min is not None:
-            cases.append(Case(f"{slug}_below_{_slug_num(field.min)}", key,
-                              repr(float(field.min) - 1)))
+            cases.append(
+                Case(f"{slug}_below_{_slug_num(field.min)}", key, repr(float(field.min) - 1))
+            )
         if field.max is not None:
-            cases.append(Case(f"{slug}_above_{_slug_num(field.max)}", key,
-                              repr(float(field.max) + 1)))
+            cases.append(
+                Case(f"{slug}_above_{_slug_num(field.max)}", key, repr(float(field.max) + 1))
+            )
     elif kind == "decimal":
         cases.append(Case(f"number_as_{slug}", key, "1.5"))
         cases.append(Case(f"malformed_{slug}", key, '"1.2.3"'))
         scale = field.scale if field.scale is not None else column.scale
         if scale is not None:
-            cases.append(Case(f"{slug}_with_{scale + 1}_decimal_places", key,
-                              repr("0." + "1" * (scale + 1))))
+            cases.append(
+                Case(f"{slug}_with_{scale + 1}_decimal_places", key, repr("0." + "1" * (scale + 1)))
+            )
         if field.min is not None:
-            cases.append(Case(f"{slug}_below_{_slug_num(field.min)}", key,
-                              repr(str(Decimal(str(field.min)) - 1))))
+            cases.append(
+                Case(
+                    f"{slug}_below_{_slug_num(field.min)}",
+                    key,
+                    repr(str(Decimal(str(field.min)) - 1)),
+                )
+            )
         if field.max is not None:
-            cases.append(Case(f"{slug}_above_{_slug_num(field.max)}", key,
-                              repr(str(Decimal(str(field.max)) + 1))))
+            cases.append(
+                Case(
+                    f"{slug}_above_{_slug_num(field.max)}",
+                    key,
+                    repr(str(Decimal(str(field.max)) + 1)),
+                )
+            )
     elif kind == "bool":
         cases.append(Case(f"number_as_{slug}", key, "1"))
         cases.append(Case(f"string_as_{slug}", key, '"true"'))

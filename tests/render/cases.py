@@ -1,0 +1,30 @@
+"""The spec sets the render tests use, loaded through the real spec loader and resolver."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from scaffold.ir.model import Schema
+from scaffold.pipeline import load_schema, spec_files
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden"
+PACKAGE = "probeapp"
+CASES = {
+    "examples": REPO / "specs",
+    "coverage": REPO / "tests" / "e2e_entities" / "specs_coverage",
+}
+
+
+@cache
+def case_schema(name: str) -> Schema:
+    """The IR of a case, with its specs at `specs/` of a project root (as in a real project)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "specs").mkdir()
+        for spec in sorted(CASES[name].glob("*.yaml")):
+            shutil.copy(spec, root / "specs" / spec.name)
+        return load_schema(spec_files([root / "specs"]), root)
