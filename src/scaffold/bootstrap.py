@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,19 +115,29 @@ def init_project(
     import copier  # local: keep `scaffold --help` light
     from copier.errors import CopierError
 
+    from scaffold.pipeline import generate
+
+    existed = target.exists()
     try:
-        copier.run_copy(
-            str(template or project_template()),
-            target,
-            data=data,
-            defaults=defaults,
-            overwrite=force,
-            unsafe=False,
-            vcs_ref=vcs_ref,
-            quiet=True,
-        )
-    except CopierError as exc:
-        raise UsageError(f"the project template could not be rendered: {exc}") from None
+        try:
+            copier.run_copy(
+                str(template or project_template()),
+                target,
+                data=data,
+                defaults=defaults,
+                overwrite=force,
+                unsafe=False,
+                vcs_ref=vcs_ref,
+                quiet=True,
+            )
+        except CopierError as exc:
+            raise UsageError(f"the project template could not be rendered: {exc}") from None
+        # The project starts with specs/user.yaml: render its modules and first migration.
+        generate(start=target)
+    except BaseException:
+        if not existed:  # a failed init leaves nothing behind
+            shutil.rmtree(target, ignore_errors=True)
+        raise
     name = data.get("package_name", "<package>")
     print(
         f"Created a project in {directory}. Next:\n"

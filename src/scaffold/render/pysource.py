@@ -145,6 +145,15 @@ class EntityView:
         return ", ".join(f"{c.name}: {c.py_type}" for c in self.pk_columns)
 
     @cached_property
+    def route_pk_params(self) -> str:
+        """The key as path parameters: datetimes must carry a timezone and are taken as UTC, so
+        a key read from the API (`...Z`) addresses the same row on every database."""
+        return ", ".join(
+            f"{c.name}: {'UtcDateTime' if column_kind(c) == 'datetime' else c.py_type}"
+            for c in self.pk_columns
+        )
+
+    @cached_property
     def pk_args(self) -> str:
         """`id=id` for passing the key on."""
         return ", ".join(f"{c.name}={c.name}" for c in self.pk_columns)
@@ -379,6 +388,22 @@ class EntityView:
         return [self.project.schema.entity(n) for n in names]
 
     @cached_property
+    def restricted_by(self) -> list[tuple[Entity, Ref]]:
+        """(entity, ref) of every ref elsewhere that blocks deleting this entity's rows."""
+        if self.e.soft_delete:
+            return []  # a soft delete keeps the row, so nothing is restricted
+        return [
+            (other, ref)
+            for other in self.project.schema.entities
+            for ref in other.refs
+            if ref.target == self.e.name and ref.on_delete == "RESTRICT" and other is not self.e
+        ]
+
+    @cached_property
+    def password_fields(self) -> list[Field]:
+        return [f for f in self.e.fields if f.kind == "password" and len(f.columns) == 1]
+
+    @cached_property
     def is_shared(self) -> bool:
         return self.e.owner.kind == "none"
 
@@ -391,7 +416,8 @@ class EntityView:
 
     @cached_property
     def order_kinds(self) -> str:
-        return "(" + "".join(py_literal(k.kind) + ", " for k in self.e.listing.order) + ")"
+        kinds = [py_literal(k.kind) for k in self.e.listing.order]
+        return "(" + ", ".join(kinds) + ("," if len(kinds) == 1 else "") + ")"
 
     def keyset_terms(self) -> list[list[str]]:
         """The OR-expansion of "strictly after the cursor" for mixed directions.
@@ -652,18 +678,17 @@ def _cases_for(field: Field, column: Column, key: str) -> list[Case]:
                 Case(
                     f"{slug}_shorter_than_{field.min_length}",
                     key,
-                    repr("a" * (field.min_length - 1)),
+                    _repeat("a", field.min_length - 1),
                 )
             )
         if max_length is not None and kind in ("string", "text", "password"):
             cases.append(
-                Case(f"{slug}_longer_than_{max_length}", key, repr("a" * (max_length + 1)))
+                Case(f"{slug}_longer_than_{max_length}", key, _repeat("a", max_length + 1))
             )
         if max_length is not None and kind == "email":
-            local = "a" * max(max_length - len("@example.com") + 1, 1)
-            cases.append(
-                Case(f"{slug}_longer_than_{max_length}", key, repr(local + "@example.com"))
-            )
+            local = max(max_length - len("@example.com") + 1, 1)
+            value = f'{_repeat("a", local)} + "@example.com"'
+            cases.append(Case(f"{slug}_longer_than_{max_length}", key, value))
         if kind == "email":
             cases.append(Case(f"malformed_{slug}", key, repr("not-an-email")))
         if kind == "url":
@@ -733,6 +758,11 @@ def _cases_for(field: Field, column: Column, key: str) -> list[Case]:
     elif kind == "enum":
         cases.append(Case(f"unknown_{slug}", key, repr("not-a-" + slug)))
     return cases
+
+
+def _repeat(char: str, count: int) -> str:
+    """Source of a string of `count` characters: a literal when short, `"a" * 5001` when long."""
+    return repr(char * count) if count <= 12 else f"{char!r} * {count}"
 
 
 def _slug_num(value: Any) -> str:

@@ -44,7 +44,9 @@ TEMPLATES: tuple[Template, ...] = (
     Template("queries.py.jinja", "entity", ENTITY_DIR + "/queries.py"),
     Template("actions.py.jinja", "entity", ENTITY_DIR + "/actions.py"),
     Template("routes.py.jinja", "entity", ENTITY_DIR + "/routes.py", applies=_has_api),
-    Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py"),
+    # The generated tests drive the HTTP routes, so an entity without routes (`api: false`) has
+    # none; its factories are still generated.
+    Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_has_api),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
     Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
     Template("factories.py.jinja", "project", "tests/entities/factories.py"),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.core.security import hash_password
+from probeapp.entities.audits.model import Audit
 from probeapp.entities.items.model import Item
 from probeapp.entities.notes.model import Note
 from probeapp.entities.projects.model import Project
@@ -234,6 +235,49 @@ async def item_payload(
     data.update(await _item_refs(session, owner, values))
     data.update(values)
     keys = {"title", "project_id", "tag_id", "quantity"}
+    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
+
+
+def audit_values(n: int) -> dict[str, Any]:
+    """Valid values of a audit's own fields (not its refs or owner), unique to `n`."""
+    return {
+        "event": _text(n, "event", 0, 40),
+    }
+
+
+async def _audit_refs(
+    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The ref columns of a new audit: from `values`, or parents made for `owner`."""
+    refs: dict[str, Any] = {}
+    if "item_id" not in values:
+        item = await make_item(session, owner=owner)
+        refs.update(item_id=item.id)
+    return refs
+
+
+async def make_audit(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Audit:
+    """Insert a valid audit owned by `owner` (a new user when None); `values` override columns."""
+    if owner is None:
+        owner = await make_owner(session)
+    data = audit_values(next(_sequence))
+    data.update(await _audit_refs(session, owner, values))
+    data["user_id"] = owner.id
+    data.update(values)
+    row = Audit(**data)
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def audit_payload(
+    session: AsyncSession, *, owner: Actor | None = None, **values: Any
+) -> dict[str, Any]:
+    """A valid JSON body for `POST /audits`; parents are made for `owner` unless given."""
+    data = audit_values(next(_sequence))
+    data.update(await _audit_refs(session, owner, values))
+    data.update(values)
+    keys = {"event", "item_id"}
     return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
 
 

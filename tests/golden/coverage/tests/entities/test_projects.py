@@ -101,6 +101,8 @@ async def test_update_changes_archived(
     response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
     assert response.status_code == 200, response.text
     assert response.json()["archived"] == change["archived"]
+    before = datetime.datetime.fromisoformat(created["updated_at"])
+    assert datetime.datetime.fromisoformat(response.json()["updated_at"]) > before
     assert response.json()["version"] == created["version"] + 1
 
 

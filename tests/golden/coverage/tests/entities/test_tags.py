@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
@@ -414,3 +415,18 @@ async def test_list_malformed_cursor_is_422(
     )
     assert response.status_code == 422
     assert "cursor" in response.json()["error"]["fields"]
+
+
+async def test_delete_of_a_tag_still_used_by_a_item_is_409(
+    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
+) -> None:
+    actor = await writer(make_actor)
+    created = await create(client, session, actor, headers_for)
+    parent = (
+        await session.scalars(sa.select(Tag).where(Tag.id == TagRead.model_validate(created).id))
+    ).one()
+    await session.commit()
+    await factories.make_item(session, owner=actor, tag_id=parent.id)
+    response = await client.delete(item_url(created), headers=headers_for(actor))
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"

@@ -7,9 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.entities.users import queries
 from probeapp.entities.users.model import User
 from probeapp.entities.users.schemas import UserRead
 
@@ -420,3 +422,19 @@ async def test_list_malformed_cursor_is_422(
     )
     assert response.status_code == 422
     assert "cursor" in response.json()["error"]["fields"]
+
+
+async def test_password_is_stored_hashed_and_never_returned(
+    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
+) -> None:
+    actor = await writer(make_actor)
+    plain = "correct horse battery staple"
+    created = await create(client, session, actor, headers_for, password=plain)
+    assert "password" not in created
+    key = UserRead.model_validate(created)
+    stored = await session.scalar(sa.select(User.password).where(User.id == key.id))
+    await session.commit()
+    assert stored and stored != plain
+    assert await queries.check_password(session=session, id=key.id, plain=plain)
+    assert not await queries.check_password(session=session, id=key.id, plain="wrong password")
+    await session.commit()

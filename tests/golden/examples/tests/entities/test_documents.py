@@ -98,6 +98,8 @@ async def test_update_changes_title(
     response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
     assert response.status_code == 200, response.text
     assert response.json()["title"] == change["title"]
+    before = datetime.datetime.fromisoformat(created["updated_at"])
+    assert datetime.datetime.fromisoformat(response.json()["updated_at"]) > before
 
 
 async def test_update_rejects_null_title(

@@ -7,6 +7,7 @@
 from fastapi import APIRouter
 
 from probeapp.db import Base
+from probeapp.entities.audits.model import Audit
 from probeapp.entities.items.model import Item
 from probeapp.entities.items.routes import router as items_router
 from probeapp.entities.notes.model import Note
@@ -19,6 +20,6 @@ from probeapp.entities.users.model import User
 from probeapp.entities.users.routes import router as users_router
 
 # Referenced entities come before the entities that reference them.
-models: tuple[type[Base], ...] = (Project, Note, Tag, Item, User)
+models: tuple[type[Base], ...] = (Project, Note, Tag, Item, Audit, User)
 
 routers: list[APIRouter] = [projects_router, notes_router, tags_router, items_router, users_router]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core.security import verify_password
 from probeapp.db import utcnow
 from probeapp.entities.users.model import User
 
@@ -129,3 +130,13 @@ async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
         .execution_options(synchronize_session=False)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+async def check_password(*, session: AsyncSession, id: uuid.UUID, plain: str) -> bool:
+    """Whether `plain` matches the stored password hash (False when unset or missing).
+
+    For sign-in flows, which have no actor yet: it reveals nothing but the yes/no answer.
+    """
+    stmt = sa.select(User.password).where(_key(id=id))
+    hashed = await session.scalar(stmt)
+    return hashed is not None and verify_password(hashed, plain)

@@ -17,9 +17,14 @@ from probeapp.core.types import IsoDate, UtcDateTime
 
 
 def _reject_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refusing it here keeps it a 422 on every database.
+    # PostgreSQL cannot store NUL in text, and no database driver can encode a lone surrogate
+    # (JSON allows "\ud800"); refusing both here keeps them a 422 on every database.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
     return value
 
 

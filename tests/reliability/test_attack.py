@@ -1,0 +1,276 @@
+"""Attack suite over real HTTP against the example app (uvicorn, SQLite, migrated by alembic).
+
+- ownership matrix: every entity × action × {owner, other user, anonymous, expired token,
+  `alg: none` token, token signed with another key} → 2xx / 404 (403 on shared tables) / 401…;
+- 0 foreign rows in any list page (paged with small pages, and filtered by a foreign parent);
+- every server-managed field injected into every write → 422 and nothing changed;
+- oversized bodies (declared and chunked) → 413; `limit` above the maximum clamped, below 1 a 422;
+- hostile strings (SQL fragments, NUL, RTL override, emoji, 1 MB) stored verbatim or refused
+  with a 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from .attack import (
+    ACTIONS,
+    BAD_IDENTITIES,
+    IDENTITIES,
+    SERVER_MANAGED,
+    SHARED,
+    Api,
+    Resource,
+    load_auth,
+    resources,
+)
+from .figures import bump
+from .project import AppServer
+
+pytestmark = pytest.mark.slow
+
+OWNED_PARENT = {"comments": "task_id", "messages": "chat_id", "suggestions": "document_id"}
+CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation"}
+OK = {"list": 200, "get": 200, "create": 201, "update": 200, "delete": 204}
+
+
+@pytest.fixture(scope="module")
+def api(example_app: AppServer) -> Iterator[Api]:
+    client = Api(server=example_app, auth=load_auth(example_app))
+    client.identity("owner")
+    client.identity("other")
+    client.identity("admin", ("admin",))
+    client.add_bad_tokens("owner")
+    yield client
+    client.client.close()
+
+
+@pytest.fixture(scope="module")
+def res(api: Api) -> dict[str, Resource]:
+    found = resources(api.client.get("/openapi.json").json())
+    assert set(found) >= {"users", "tasks", "comments", "chats", "messages", "documents"}
+    return found
+
+
+def expected(plural: str, action: str, who: str) -> int:
+    if who in BAD_IDENTITIES:
+        return 401
+    if who == "owner":
+        return OK[action]
+    if plural in SHARED:
+        return 200 if action in ("list", "get") else 403
+    if action == "list":
+        return 200
+    if action == "create":
+        return 404 if plural in OWNED_PARENT else 201
+    return 404
+
+
+def actor_for(plural: str, who: str) -> str:
+    """The token a request goes with: on a shared table the 'owner' is the admin."""
+    return "admin" if plural in SHARED and who == "owner" else who
+
+
+def assert_error(response: Any, status: int) -> None:
+    assert response.status_code == status, response.text
+    if status >= 400:
+        body = response.json()
+        assert set(body) == {"error"}, body
+        assert body["error"]["code"] == CODE_BY_STATUS[status], body
+
+
+def ids(rows: list[dict[str, Any]]) -> set[str]:
+    return {str(r["id"]) for r in rows}
+
+
+@pytest.mark.parametrize("who", IDENTITIES)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_ownership_matrix(api: Api, res: dict[str, Resource], action: str, who: str) -> None:
+    for plural, resource in sorted(res.items()):
+        row = api.create(plural, "owner")
+        url = resource.url(row)
+        sender = actor_for(plural, who)
+        want = expected(plural, action, who)
+        if action == "list":
+            got = api.request(sender, "GET", f"/{plural}")
+            assert_error(got, want)
+            if want == 200 and who != "owner" and plural not in SHARED:
+                assert str(row["id"]) not in ids(got.json()["items"]), "a foreign row is listed"
+        elif action == "get":
+            got = api.request(sender, "GET", url)
+            assert_error(got, want)
+            if want == 200:
+                assert got.json() == row
+        elif action == "create":
+            before = ids(api.list_all(plural, actor_for(plural, "owner"), limit=100))
+            body = api.payload(plural, "owner")  # parents, if any, are the owner's
+            got = api.request(sender, "POST", f"/{plural}", json=body)
+            assert_error(got, want)
+            if want == 404:
+                assert OWNED_PARENT[plural] in got.json()["error"]["fields"], got.text
+            after = ids(api.list_all(plural, actor_for(plural, "owner"), limit=100))
+            if want == 201 and who == "owner":
+                assert after - before == {got.json()["id"]}
+            elif plural not in SHARED:
+                assert after == before, "a refused create left a row behind"
+        elif action == "update":
+            got = api.request(sender, "PATCH", url, json=api.update_payload(plural))
+            assert_error(got, want)
+            now = api.request(actor_for(plural, "owner"), "GET", url).json()
+            if want != 200:
+                assert now == row, "a refused update changed the row"
+            else:
+                assert now == got.json()
+        elif action == "delete":
+            got = api.request(sender, "DELETE", url)
+            assert_error(got, want)
+            still = api.request(actor_for(plural, "owner"), "GET", url).status_code
+            assert still == (404 if want == 204 else 200)
+        bump("attack: ownership-matrix requests (entity × action × identity)")
+
+
+def test_no_foreign_row_in_any_list_page(api: Api, res: dict[str, Resource]) -> None:
+    for plural in sorted(set(res) - SHARED):
+        mine = ids([api.create(plural, "owner") for _ in range(4)])
+        theirs = ids([api.create(plural, "other") for _ in range(4)])
+        seen_by_other = ids(api.list_all(plural, "other"))
+        seen_by_owner = ids(api.list_all(plural, "owner"))
+        assert not seen_by_other & mine, f"/{plural}: another user sees the owner's rows"
+        assert not seen_by_owner & theirs, f"/{plural}: the owner sees another user's rows"
+        assert theirs <= seen_by_other and mine <= seen_by_owner
+        bump("attack: rows listed page by page, 0 foreign", len(seen_by_other) + len(seen_by_owner))
+        if plural in OWNED_PARENT:
+            parent = OWNED_PARENT[plural]
+            row = api.create(plural, "owner")
+            foreign = api.list_all(plural, "other", **{parent: row[parent]})
+            assert foreign == [], f"/{plural}?{parent}=<owner's>: {foreign}"
+
+
+def injected_value(api: Api, field: str) -> object:
+    return {
+        "id": "0b9d1c1e-2f5a-4c1b-9a55-1d2b3c4d5e6f",
+        "user_id": str(api.users["other"]),
+        "version": 99,
+    }.get(field, "2000-01-01T00:00:00Z")
+
+
+def test_server_managed_fields_are_refused_on_every_write(
+    api: Api, res: dict[str, Resource]
+) -> None:
+    for plural, resource in sorted(res.items()):
+        writer = actor_for(plural, "owner")
+        row = api.create(plural, "owner")
+        url = resource.url(row)
+        for field in SERVER_MANAGED:
+            before = ids(api.list_all(plural, writer, limit=100))
+            body = {**api.payload(plural, "owner"), field: injected_value(api, field)}
+            got = api.request(writer, "POST", f"/{plural}", json=body)
+            assert_error(got, 422)
+            assert field in got.json()["error"]["fields"], got.text
+            assert ids(api.list_all(plural, writer, limit=100)) == before
+            body = {**api.update_payload(plural), field: injected_value(api, field)}
+            got = api.request(writer, "PATCH", url, json=body)
+            assert_error(got, 422)
+            assert api.request(writer, "GET", url).json() == row, f"{field} changed the row"
+            bump("attack: server-managed fields injected (all 422, rows unchanged)", 2)
+
+
+def test_oversized_bodies_are_413(api: Api) -> None:
+    before = ids(api.list_all("tasks", "owner", limit=100))
+    big = '{"title": "' + "a" * (2 * 1024 * 1024) + '"}'
+    headers = {**api.headers("owner"), "Content-Type": "application/json"}
+    got = api.client.post("/tasks", content=big, headers=headers)
+    assert got.status_code == 413, got.text
+    assert got.json()["error"]["code"] == "payload_too_large"
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(40):
+            yield b"a" * 65536
+        yield b'"}'
+
+    got = api.client.post("/tasks", content=chunks(), headers=headers)
+    assert got.status_code == 413, got.text
+    assert ids(api.list_all("tasks", "owner", limit=100)) == before
+    bump("attack: oversized bodies (declared, chunked) → 413", 2)
+
+
+def test_limit_is_clamped_and_checked(api: Api, res: dict[str, Resource]) -> None:
+    api.identity("bulk")
+    for _ in range(105):
+        api.create("tasks", "bulk")
+    page = api.request("bulk", "GET", "/tasks", params={"limit": 5000}).json()
+    assert len(page["items"]) == 100 and page["has_more"] is True
+    for plural in sorted(res):
+        who = actor_for(plural, "owner")
+        got = api.request(who, "GET", f"/{plural}", params={"limit": 10**12})
+        assert got.status_code == 200 and len(got.json()["items"]) <= 100, got.text
+        for bad in ("0", "-1", "abc", "1.5", "99999999999999999999999999"):
+            got = api.request(who, "GET", f"/{plural}", params={"limit": bad})
+            if bad.startswith("9999"):
+                assert got.status_code in (200, 422), got.text
+            else:
+                assert_error(got, 422)
+        for cursor in ("garbage", "A" * 5000, "eyJhIjoxfQ", "..", "%00"):
+            got = api.request(who, "GET", f"/{plural}", params={"cursor": cursor})
+            assert_error(got, 422)
+        bump("attack: bad limit/cursor queries (never 500)", 11)
+
+
+HOSTILE = [
+    "'; DROP TABLE tasks; --",
+    "\" OR 1=1 --",
+    "1; SELECT pg_sleep(5)",
+    "%_\\",
+    "a\x00b",
+    "\x00",
+    "\u202egnp.exe",
+    "😀👍🏽🇫🇷",
+    "e\u0301\u200b\ufeff",
+    "\ud7ff\ue000\uffff",
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "\r\n\t",
+    " " * 3,
+    "x" * 1_000_000,
+]
+TEXT_FIELDS = {
+    "tasks": ["title"],
+    "comments": ["body"],
+    "chats": ["title"],
+    "messages": ["role"],
+    "documents": ["title", "content"],
+    "suggestions": ["original_text", "description"],
+    "users": ["email"],
+}
+
+
+def test_hostile_strings_are_stored_verbatim_or_refused(
+    api: Api, res: dict[str, Resource]
+) -> None:
+    for plural, fields in TEXT_FIELDS.items():
+        writer = actor_for(plural, "owner")
+        for field in fields:
+            for value in HOSTILE:
+                got = api.request(
+                    writer, "POST", f"/{plural}", json={**api.payload(plural, "owner"), field: value}
+                )
+                if got.status_code == 201:
+                    stored = api.request(writer, "GET", res[plural].url(got.json())).json()
+                    assert stored[field] == value, f"/{plural}.{field} altered {value[:40]!r}"
+                    bump("attack: hostile strings stored verbatim")
+                else:
+                    assert 400 <= got.status_code < 500, got.text
+                    assert got.json()["error"]["code"] in ("validation", "payload_too_large")
+                    bump("attack: hostile strings refused with a 4xx")
+    for plural, parent in OWNED_PARENT.items():
+        for value in HOSTILE[:-1]:
+            got = api.request("owner", "GET", f"/{plural}", params={parent: value})
+            assert_error(got, 422)
+        for value in HOSTILE[:-1]:
+            got = api.request("owner", "GET", f"/{plural}/{quote(value, safe='')}")
+            assert got.status_code in (404, 422), got.text
