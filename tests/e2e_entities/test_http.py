@@ -203,7 +203,9 @@ def test_shared_and_public_rows_are_readable_but_not_writable_by_others(
     _error(client.patch(url, json={"version": 1}, headers=people.bob), 403, "forbidden")
     # Bob may read Alice's public project but not add notes to it: it is not his.
     note = {"project_id": project["id"], "body": "hi"}
-    error = _error(client.post("/project_status_notes", json=note, headers=people.bob), 403, "forbidden")
+    error = _error(
+        client.post("/project_status_notes", json=note, headers=people.bob), 403, "forbidden"
+    )
     assert "project_id" in error["fields"]
 
 

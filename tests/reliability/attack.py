@@ -91,7 +91,10 @@ class Api:
         """A valid create body; parents (refs) are created for `who` first."""
         n = self.unique()
         if plural == "users":
-            return {"email": f"user{n}-{uuid.uuid4().hex[:6]}@example.com", "password": "s3cret-pass"}
+            return {
+                "email": f"user{n}-{uuid.uuid4().hex[:6]}@example.com",
+                "password": "s3cret-pass",
+            }
         if plural == "tasks":
             return {"title": f"task {n}", "done": False, "due": "2026-12-31"}
         if plural == "comments":

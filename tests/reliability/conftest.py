@@ -10,6 +10,7 @@ Two profiles:
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     tr = terminalreporter
     tr.section(f"scaffold reliability figures ({'long' if LONG else 'ci'} profile)")
-    for key in sorted(FIGURES):
+    for key in FIGURES:
         tr.write_line(f"{key}: {FIGURES[key]}")
 
 
@@ -53,3 +54,26 @@ def example_app(example_project: Path) -> Iterator[AppServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def example_app_pg(example_project: Path, postgres_server_url: str) -> Iterator[AppServer]:
+    """The same app on PostgreSQL (pgserver, or TEST_DATABASE_URL), in a database of its own."""
+    import sqlalchemy as sa
+
+    if os.name != "posix":
+        pytest.skip("the server fixture is POSIX-only")
+    name = "reliability_" + uuid.uuid4().hex[:12]
+    sync = "postgresql+psycopg2://" + postgres_server_url.split("://", 1)[1]
+    admin = sa.create_engine(sync, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(sync).set(drivername="postgresql+asyncpg", database=name)
+    server = start_app(example_project, url.render_as_string(hide_password=False), tag="pg")
+    try:
+        yield server
+    finally:
+        server.stop()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -24,24 +24,36 @@ SECRET = "reliability-suite-secret-key-0123456789abcdef"
 CACHES = ("__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache")
 
 
-def env_for(root: Path, **extra: str) -> dict[str, str]:
+def env_for(root: Path, *, tool: Path = SRC, **extra: str) -> dict[str, str]:
+    """The environment of a command in project `root`; `scaffold` is imported from `tool`."""
     env = {**os.environ, **extra}
-    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), str(SRC)])
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), str(tool)])
     env.setdefault("APP_ENV", "test")
     env.setdefault("APP_SECRET_KEY", SECRET)
     return env
 
 
 def run(
-    args: list[str], cwd: Path, *, timeout: int = 600, **extra: str
+    args: list[str], cwd: Path, *, timeout: int = 600, tool: Path = SRC, **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=cwd, env=env_for(cwd, **extra), capture_output=True, text=True, timeout=timeout
+    env = env_for(cwd, tool=tool, **extra)
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def scaffold_cmd(
+    cwd: Path, *args: str, tool: Path = SRC, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "scaffold", *args], cwd, tool=tool, **extra)
+
+
+def frozen_tool(folder: Path) -> Path:
+    """A private copy of scaffold (code + templates) to run from: a long test then sees one
+    version of the generator, even while someone edits the checkout."""
+    shutil.copytree(
+        SRC / "scaffold", folder / "src" / "scaffold", ignore=shutil.ignore_patterns("__pycache__")
     )
-
-
-def scaffold_cmd(cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-m", "scaffold", *args], cwd, **extra)
+    shutil.copytree(REPO / "templates", folder / "templates")
+    return folder / "src"
 
 
 def must(out: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -68,11 +80,13 @@ def tree_stat(root: Path) -> dict[str, tuple[str, int, int]]:
     return out
 
 
-def init_project(root: Path, package: str = PACKAGE) -> Path:
+def init_project(root: Path, package: str = PACKAGE, tool: Path = SRC) -> Path:
     """`scaffold init` + a first `scaffold generate` (the user entity)."""
     root.parent.mkdir(parents=True, exist_ok=True)
-    must(scaffold_cmd(root.parent, "init", str(root), "--package", package, "--defaults"))
-    must(scaffold_cmd(root, "generate"))
+    must(
+        scaffold_cmd(root.parent, "init", str(root), "--package", package, "--defaults", tool=tool)
+    )
+    must(scaffold_cmd(root, "generate", tool=tool))
     return root
 
 
@@ -97,6 +111,7 @@ class AppServer:
     url: str
     process: subprocess.Popen[bytes]
     env: dict[str, str] = field(default_factory=dict)
+    tag: str = "sqlite"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -108,13 +123,14 @@ class AppServer:
                 self.process.wait(timeout=10)
 
 
-def start_app(root: Path, database_url: str | None = None) -> AppServer:
+def start_app(root: Path, database_url: str | None = None, tag: str = "sqlite") -> AppServer:
     """Migrate the database with alembic, then serve the app with uvicorn on a free port."""
     db = database_url or f"sqlite+aiosqlite:///{root / 'reliability.db'}"
     must(run([sys.executable, "-m", "alembic", "upgrade", "head"], root, DATABASE_URL=db))
     port = free_port()
     env = env_for(root, DATABASE_URL=db)
-    log = (root / "uvicorn.log").open("wb")
+    log_path = root / f"uvicorn-{tag}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -142,6 +158,6 @@ def start_app(root: Path, database_url: str | None = None) -> AppServer:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("uvicorn did not start:\n" + (root / "uvicorn.log").read_text())
+            raise RuntimeError("uvicorn did not start:\n" + log_path.read_text())
         time.sleep(0.1)
-    return AppServer(root=root, url=url, process=process, env=env)
+    return AppServer(root=root, url=url, process=process, env=env, tag=tag)

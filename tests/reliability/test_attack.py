@@ -1,6 +1,7 @@
-"""Attack suite over real HTTP against the example app (uvicorn, SQLite, migrated by alembic).
+"""Attack suite over real HTTP against the example app (uvicorn, migrated by alembic), on SQLite
+and on PostgreSQL (pgserver).
 
-- ownership matrix: every entity × action × {owner, other user, anonymous, expired token,
+- ownership matrix: every entity x action x {owner, other user, anonymous, expired token,
   `alg: none` token, token signed with another key} → 2xx / 404 (403 on shared tables) / 401…;
 - 0 foreign rows in any list page (paged with small pages, and filtered by a foreign parent);
 - every server-managed field injected into every write → 422 and nothing changed;
@@ -38,9 +39,20 @@ CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 42
 OK = {"list": 200, "get": 200, "create": 201, "update": 200, "delete": 204}
 
 
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def server(request: pytest.FixtureRequest) -> AppServer:
+    """The example app on SQLite, then on PostgreSQL: every test below runs on both."""
+    name = "example_app" if request.param == "sqlite" else "example_app_pg"
+    app: AppServer = request.getfixturevalue(name)
+    return app
+
+
 @pytest.fixture(scope="module")
-def api(example_app: AppServer) -> Iterator[Api]:
-    client = Api(server=example_app, auth=load_auth(example_app))
+def api(server: AppServer) -> Iterator[Api]:
+    client = Api(server=server, auth=load_auth(server))
     client.identity("owner")
     client.identity("other")
     client.identity("admin", ("admin",))
@@ -130,7 +142,7 @@ def test_ownership_matrix(api: Api, res: dict[str, Resource], action: str, who: 
             assert_error(got, want)
             still = api.request(actor_for(plural, "owner"), "GET", url).status_code
             assert still == (404 if want == 204 else 200)
-        bump("attack: ownership-matrix requests (entity × action × identity)")
+        bump(f"attack ({api.server.tag}): ownership-matrix requests (entity x action x identity)")
 
 
 def test_no_foreign_row_in_any_list_page(api: Api, res: dict[str, Resource]) -> None:
@@ -142,7 +154,10 @@ def test_no_foreign_row_in_any_list_page(api: Api, res: dict[str, Resource]) -> 
         assert not seen_by_other & mine, f"/{plural}: another user sees the owner's rows"
         assert not seen_by_owner & theirs, f"/{plural}: the owner sees another user's rows"
         assert theirs <= seen_by_other and mine <= seen_by_owner
-        bump("attack: rows listed page by page, 0 foreign", len(seen_by_other) + len(seen_by_owner))
+        bump(
+            f"attack ({api.server.tag}): rows listed page by page, 0 foreign",
+            len(seen_by_other) + len(seen_by_owner),
+        )
         if plural in OWNED_PARENT:
             parent = OWNED_PARENT[plural]
             row = api.create(plural, "owner")
@@ -176,7 +191,8 @@ def test_server_managed_fields_are_refused_on_every_write(
             got = api.request(writer, "PATCH", url, json=body)
             assert_error(got, 422)
             assert api.request(writer, "GET", url).json() == row, f"{field} changed the row"
-            bump("attack: server-managed fields injected (all 422, rows unchanged)", 2)
+            tag = api.server.tag
+            bump(f"attack ({tag}): server-managed fields injected (all 422, rows unchanged)", 2)
 
 
 def test_oversized_bodies_are_413(api: Api) -> None:
@@ -196,7 +212,7 @@ def test_oversized_bodies_are_413(api: Api) -> None:
     got = api.client.post("/tasks", content=chunks(), headers=headers)
     assert got.status_code == 413, got.text
     assert ids(api.list_all("tasks", "owner", limit=100)) == before
-    bump("attack: oversized bodies (declared, chunked) → 413", 2)
+    bump(f"attack ({api.server.tag}): oversized bodies (declared, chunked) → 413", 2)
 
 
 def test_limit_is_clamped_and_checked(api: Api, res: dict[str, Resource]) -> None:
@@ -218,12 +234,12 @@ def test_limit_is_clamped_and_checked(api: Api, res: dict[str, Resource]) -> Non
         for cursor in ("garbage", "A" * 5000, "eyJhIjoxfQ", "..", "%00"):
             got = api.request(who, "GET", f"/{plural}", params={"cursor": cursor})
             assert_error(got, 422)
-        bump("attack: bad limit/cursor queries (never 500)", 11)
+        bump(f"attack ({api.server.tag}): bad limit/cursor queries (never 500)", 11)
 
 
 HOSTILE = [
     "'; DROP TABLE tasks; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "1; SELECT pg_sleep(5)",
     "%_\\",
     "a\x00b",
@@ -249,24 +265,25 @@ TEXT_FIELDS = {
 }
 
 
-def test_hostile_strings_are_stored_verbatim_or_refused(
-    api: Api, res: dict[str, Resource]
-) -> None:
+def test_hostile_strings_are_stored_verbatim_or_refused(api: Api, res: dict[str, Resource]) -> None:
     for plural, fields in TEXT_FIELDS.items():
         writer = actor_for(plural, "owner")
         for field in fields:
             for value in HOSTILE:
                 got = api.request(
-                    writer, "POST", f"/{plural}", json={**api.payload(plural, "owner"), field: value}
+                    writer,
+                    "POST",
+                    f"/{plural}",
+                    json={**api.payload(plural, "owner"), field: value},
                 )
                 if got.status_code == 201:
                     stored = api.request(writer, "GET", res[plural].url(got.json())).json()
                     assert stored[field] == value, f"/{plural}.{field} altered {value[:40]!r}"
-                    bump("attack: hostile strings stored verbatim")
+                    bump(f"attack ({api.server.tag}): hostile strings stored verbatim")
                 else:
                     assert 400 <= got.status_code < 500, got.text
                     assert got.json()["error"]["code"] in ("validation", "payload_too_large")
-                    bump("attack: hostile strings refused with a 4xx")
+                    bump(f"attack ({api.server.tag}): hostile strings refused with a 4xx")
     for plural, parent in OWNED_PARENT.items():
         for value in HOSTILE[:-1]:
             got = api.request("owner", "GET", f"/{plural}", params={parent: value})
@@ -274,3 +291,33 @@ def test_hostile_strings_are_stored_verbatim_or_refused(
         for value in HOSTILE[:-1]:
             got = api.request("owner", "GET", f"/{plural}/{quote(value, safe='')}")
             assert got.status_code in (404, 422), got.text
+
+
+def test_public_rows_are_readable_but_not_writable_by_others(
+    api: Api, res: dict[str, Resource]
+) -> None:
+    """`visibility: per_row` (chats) set to public: others read the chat and its messages
+    (`owner: {through: chat}`), get 403 on writes, and may not post into it (403 naming the
+    ref); the owner's private rows stay 404."""
+    chat = api.create("chats", "owner")
+    url = res["chats"].url(chat)
+    got = api.request("owner", "PATCH", url, json={"visibility": "public"})
+    assert got.status_code == 200 and got.json()["visibility"] == "public", got.text
+    message = api.request(
+        "owner",
+        "POST",
+        "/messages",
+        json={"chat_id": chat["id"], "role": "user", "parts": [], "attachments": []},
+    ).json()
+    assert api.request("other", "GET", url).status_code == 200
+    assert str(chat["id"]) in ids(api.list_all("chats", "other"))
+    assert api.request("other", "GET", res["messages"].url(message)).status_code == 200
+    assert_error(api.request("other", "PATCH", url, json={"title": "mine now"}), 403)
+    assert_error(api.request("other", "DELETE", url), 403)
+    assert_error(api.request("other", "DELETE", res["messages"].url(message)), 403)
+    body = {"chat_id": chat["id"], "role": "user", "parts": [], "attachments": []}
+    got = api.request("other", "POST", "/messages", json=body)
+    assert_error(got, 403)
+    assert "chat_id" in got.json()["error"]["fields"], got.text
+    assert api.request("owner", "GET", url).json()["title"] == chat["title"]
+    bump(f"attack ({api.server.tag}): public-row checks (read 200, write 403)", 8)

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from scaffold.cli import app
 
-from .figures import SHRINK, LONG, PROFILE, bump
+from .figures import LONG, PROFILE, SHRINK, bump
 from .project import init_project, scaffold_cmd, tree_stat
 from .strategies import INVALID_KINDS, invalid_spec_set
 

@@ -1,4 +1,5 @@
-"""Options of the render tests: `--update-golden` (or `UPDATE_GOLDEN=1`) rewrites golden files.
+"""Options of the render tests: `--update-golden` (or `UPDATE_GOLDEN=1`, or
+`SCAFFOLD_UPDATE_GOLDEN=1`) rewrites the golden files.
 
 The option is only known when pytest starts in or below this folder (`pytest tests/render
 --update-golden`); the environment variable works from anywhere.
@@ -22,7 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
-    if os.environ.get("UPDATE_GOLDEN") == "1":
+    # SCAFFOLD_UPDATE_GOLDEN is what the other stages' golden tests read; both work here.
+    if "1" in (os.environ.get("UPDATE_GOLDEN"), os.environ.get("SCAFFOLD_UPDATE_GOLDEN")):
         return True
     try:
         return bool(request.config.getoption("--update-golden"))

@@ -33,15 +33,22 @@ def test_rendering_twice_gives_identical_files() -> None:
     assert list(first) == sorted(first), "paths come out in a stable, sorted order"
 
 
-def test_rendering_is_identical_across_hash_seeds() -> None:
+def test_rendering_is_identical_across_hash_seeds_and_formatters() -> None:
+    # In-process: the default formatter (ruff format when installed). The child: another hash
+    # seed, and black itself (the reference style) with no cache, so both must agree byte for byte.
     expected = _digest(render_project(case_schema("examples"), package=PACKAGE))
     code = SCRIPT.format(tests=str(REPO / "tests"), package=PACKAGE)
-    for seed in ("1", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO / "src")}
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        )
-        assert out.stdout.strip() == expected, f"output differs with PYTHONHASHSEED={seed}"
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "4242",
+        "PYTHONPATH": str(REPO / "src"),
+        "SCAFFOLD_FORMATTER": "black",
+        "SCAFFOLD_NO_CACHE": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == expected, "output differs with another hash seed or black"
 
 
 def test_generated_files_carry_the_header_and_no_timestamp() -> None:

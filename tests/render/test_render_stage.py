@@ -126,7 +126,6 @@ from . import factories
 if TYPE_CHECKING:
     from probeapp.entities.tasks.model import Task
 
-
 def f(x: Task) -> Any:
     return sa.select(Base), uuid.uuid4(), factories
 '''
@@ -147,3 +146,16 @@ def test_pattern_examples_match_their_pattern(pattern: str) -> None:
     import re
 
     assert re.search(pattern, pattern_example(pattern, 0, None))
+
+
+@pytest.mark.parametrize("case", ["examples", "coverage"])
+def test_no_generated_line_is_longer_than_100(case: str) -> None:
+    # black wraps code but not docstrings, comments or long literals: templates must.
+    files = render_project(case_schema(case), package=PACKAGE)
+    long_lines = [
+        f"{path}:{number}"
+        for path, text in files.items()
+        for number, line in enumerate(text.splitlines(), 1)
+        if len(line) > 100
+    ]
+    assert not long_lines

@@ -155,5 +155,7 @@ def organize_imports(text: str, *, first_party: str) -> str:
     rest = lines[last:]
     while rest and not rest[0].strip():
         rest = rest[1:]
-    new = [*lines[:first], *out, "", *rest]
+    # One blank line after the block (`out` ends with it): black and ruff format agree on that;
+    # they disagree on what to do with two before a statement that is not a def or class.
+    new = [*lines[:first], *out, *rest]
     return "\n".join(new).rstrip("\n") + "\n"

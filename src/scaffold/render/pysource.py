@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from scaffold.ir.model import Column, Entity, Field, Ref, Schema
+from scaffold.ir.model import Column, Entity, Field, Filter, Ref, Schema
 
 # Integer ranges of the database column types: input outside them must be a 422, not a 500.
 INT_RANGES = {
@@ -283,7 +283,14 @@ class EntityView:
                 nullable = field.nullable or column.nullable
                 if base == "JsonValue" and not nullable:
                     base = "Json"  # JSON null would slip into a NOT NULL column
-                annotation = base + (" | None" if nullable or update else "")
+                if nullable:
+                    annotation = base + " | None"
+                elif update:
+                    # Optional in a PATCH, yet null is refused: the OpenAPI document must not
+                    # offer null for a NOT NULL column, so the None branch is left out of it.
+                    annotation = base + " | SkipJsonSchema[None]"
+                else:
+                    annotation = base
                 if update:
                     default: str | None = "None"
                 elif field.has_default and field.default is not None:
@@ -302,7 +309,7 @@ class EntityView:
             inputs.append(
                 Input(
                     visibility.name,
-                    literal_type(values) + (" | None" if update else ""),
+                    literal_type(values) + (" | SkipJsonSchema[None]" if update else ""),
                     False,
                     False,
                     "None" if update else py_literal(default_value),
@@ -442,7 +449,25 @@ class EntityView:
             f"{cls}.{k.column}.{'desc' if k.descending else 'asc'}()" for k in self.e.listing.order
         )
 
-    def filter_annotation(self, flt: Any) -> str:
+    def route_filter_annotation(self, flt: Filter) -> str:
+        """A list filter as a query parameter: as strict as a body (`1` is not `true`, a number
+        is not a datetime), though query strings are text."""
+        kind = flt.kind
+        if flt.enum_values:
+            return literal_type(flt.enum_values) + " | None"
+        special: dict[str, str] = {
+            "bool": "QueryBool",
+            "datetime": "UtcDateTime",
+            "date": "IsoDate",
+            "decimal": "StrictDecimal",
+        }
+        return special.get(kind, flt.py_type) + " | None"
+
+    @cached_property
+    def has_bool_filter(self) -> bool:
+        return any(f.kind == "bool" for f in self.e.listing.filters)
+
+    def filter_annotation(self, flt: Filter) -> str:
         if flt.enum_values:
             return literal_type(flt.enum_values) + " | None"
         return f"{flt.py_type} | None"

@@ -35,6 +35,10 @@ def _has_api(entity: Entity) -> bool:
     return entity.api
 
 
+def _no_api(entity: Entity) -> bool:
+    return not entity.api
+
+
 ENTITY_DIR = "{src}/{package}/entities/{module}"
 
 TEMPLATES: tuple[Template, ...] = (
@@ -44,9 +48,10 @@ TEMPLATES: tuple[Template, ...] = (
     Template("queries.py.jinja", "entity", ENTITY_DIR + "/queries.py"),
     Template("actions.py.jinja", "entity", ENTITY_DIR + "/actions.py"),
     Template("routes.py.jinja", "entity", ENTITY_DIR + "/routes.py", applies=_has_api),
-    # The generated tests drive the HTTP routes, so an entity without routes (`api: false`) has
-    # none; its factories are still generated.
+    # The generated tests drive the HTTP routes; an entity without routes (`api: false`) gets
+    # tests of its actions instead.
     Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_has_api),
+    Template("test_actions.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_no_api),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
     Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
     Template("factories.py.jinja", "project", "tests/entities/factories.py"),

@@ -20,7 +20,7 @@ from probeapp.auth import Actor
 from probeapp.core.security import hash_password
 from probeapp.entities.audits.model import Audit
 from probeapp.entities.items.model import Item
-from probeapp.entities.notes.model import Note
+from probeapp.entities.project_status_notes.model import ProjectStatusNote
 from probeapp.entities.projects.model import Project
 from probeapp.entities.tags.model import Tag
 from probeapp.entities.users.model import User
@@ -73,7 +73,10 @@ async def _project_refs(
 async def make_project(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> Project:
-    """Insert a valid project owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid project and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = project_values(next(_sequence))
@@ -89,7 +92,7 @@ async def make_project(
 async def project_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /projects`; parents are made for `owner` unless given."""
+    """A valid body for `POST /projects`; parents are made for `owner` unless given."""
     data = project_values(next(_sequence))
     data.update(await _project_refs(session, owner, values))
     data.update(values)
@@ -112,17 +115,17 @@ async def project_payload(
     return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
 
 
-def note_values(n: int) -> dict[str, Any]:
-    """Valid values of a note's own fields (not its refs or owner), unique to `n`."""
+def project_status_note_values(n: int) -> dict[str, Any]:
+    """Valid values of a project_status_note's own fields (not its refs or owner), unique to `n`."""
     return {
         "body": _text(n, "body", 1, 2000),
     }
 
 
-async def _note_refs(
+async def _project_status_note_refs(
     session: AsyncSession, owner: Actor | None, values: dict[str, Any]
 ) -> dict[str, Any]:
-    """The ref columns of a new note: from `values`, or parents made for `owner`."""
+    """The ref columns of a new project_status_note: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "project_id" not in values:
         project = await make_project(session, owner=owner)
@@ -130,25 +133,27 @@ async def _note_refs(
     return refs
 
 
-async def make_note(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Note:
-    """Insert a valid note; `values` override columns."""
+async def make_project_status_note(
+    session: AsyncSession, *, owner: Actor | None = None, **values: Any
+) -> ProjectStatusNote:
+    """Insert a valid project_status_note and commit; `values` override any column."""
     if owner is None:
         owner = await make_owner(session)
-    data = note_values(next(_sequence))
-    data.update(await _note_refs(session, owner, values))
+    data = project_status_note_values(next(_sequence))
+    data.update(await _project_status_note_refs(session, owner, values))
     data.update(values)
-    row = Note(**data)
+    row = ProjectStatusNote(**data)
     session.add(row)
     await session.commit()
     return row
 
 
-async def note_payload(
+async def project_status_note_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /notes`; parents are made for `owner` unless given."""
-    data = note_values(next(_sequence))
-    data.update(await _note_refs(session, owner, values))
+    """A valid body for `POST /project_status_notes`; parents are made for `owner` unless given."""
+    data = project_status_note_values(next(_sequence))
+    data.update(await _project_status_note_refs(session, owner, values))
     data.update(values)
     keys = {"project_id", "body"}
     return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
@@ -170,7 +175,7 @@ async def _tag_refs(
 
 
 async def make_tag(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Tag:
-    """Insert a valid tag; `values` override columns."""
+    """Insert a valid tag and commit; `values` override any column."""
     data = tag_values(next(_sequence))
     data.update(await _tag_refs(session, owner, values))
     data.update(values)
@@ -183,7 +188,7 @@ async def make_tag(session: AsyncSession, *, owner: Actor | None = None, **value
 async def tag_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /tags`; parents are made for `owner` unless given."""
+    """A valid body for `POST /tags`; parents are made for `owner` unless given."""
     data = tag_values(next(_sequence))
     data.update(await _tag_refs(session, owner, values))
     data.update(values)
@@ -214,7 +219,10 @@ async def _item_refs(
 
 
 async def make_item(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Item:
-    """Insert a valid item owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid item and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = item_values(next(_sequence))
@@ -230,7 +238,7 @@ async def make_item(session: AsyncSession, *, owner: Actor | None = None, **valu
 async def item_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /items`; parents are made for `owner` unless given."""
+    """A valid body for `POST /items`; parents are made for `owner` unless given."""
     data = item_values(next(_sequence))
     data.update(await _item_refs(session, owner, values))
     data.update(values)
@@ -257,7 +265,10 @@ async def _audit_refs(
 
 
 async def make_audit(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Audit:
-    """Insert a valid audit owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid audit and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = audit_values(next(_sequence))
@@ -273,7 +284,7 @@ async def make_audit(session: AsyncSession, *, owner: Actor | None = None, **val
 async def audit_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /audits`; parents are made for `owner` unless given."""
+    """A valid body for `POST /audits`; parents are made for `owner` unless given."""
     data = audit_values(next(_sequence))
     data.update(await _audit_refs(session, owner, values))
     data.update(values)
@@ -298,7 +309,7 @@ async def _user_refs(
 
 
 async def make_user(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> User:
-    """Insert a valid user; `values` override columns."""
+    """Insert a valid user and commit; `values` override any column."""
     data = user_values(next(_sequence))
     data.update(await _user_refs(session, owner, values))
     data.update(values)
@@ -313,7 +324,7 @@ async def make_user(session: AsyncSession, *, owner: Actor | None = None, **valu
 async def user_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /users`; parents are made for `owner` unless given."""
+    """A valid body for `POST /users`; parents are made for `owner` unless given."""
     data = user_values(next(_sequence))
     data.update(await _user_refs(session, owner, values))
     data.update(values)

@@ -58,7 +58,10 @@ async def _chat_refs(
 
 
 async def make_chat(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Chat:
-    """Insert a valid chat owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid chat and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = chat_values(next(_sequence))
@@ -74,7 +77,7 @@ async def make_chat(session: AsyncSession, *, owner: Actor | None = None, **valu
 async def chat_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /chats`; parents are made for `owner` unless given."""
+    """A valid body for `POST /chats`; parents are made for `owner` unless given."""
     data = chat_values(next(_sequence))
     data.update(await _chat_refs(session, owner, values))
     data.update(values)
@@ -102,7 +105,10 @@ async def _document_refs(
 async def make_document(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> Document:
-    """Insert a valid document owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid document and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = document_values(next(_sequence))
@@ -118,7 +124,7 @@ async def make_document(
 async def document_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /documents`; parents are made for `owner` unless given."""
+    """A valid body for `POST /documents`; parents are made for `owner` unless given."""
     data = document_values(next(_sequence))
     data.update(await _document_refs(session, owner, values))
     data.update(values)
@@ -149,7 +155,7 @@ async def _message_refs(
 async def make_message(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> Message:
-    """Insert a valid message; `values` override columns."""
+    """Insert a valid message and commit; `values` override any column."""
     if owner is None:
         owner = await make_owner(session)
     data = message_values(next(_sequence))
@@ -164,7 +170,7 @@ async def make_message(
 async def message_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /messages`; parents are made for `owner` unless given."""
+    """A valid body for `POST /messages`; parents are made for `owner` unless given."""
     data = message_values(next(_sequence))
     data.update(await _message_refs(session, owner, values))
     data.update(values)
@@ -196,7 +202,10 @@ async def _suggestion_refs(
 async def make_suggestion(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> Suggestion:
-    """Insert a valid suggestion owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid suggestion and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = suggestion_values(next(_sequence))
@@ -212,7 +221,7 @@ async def make_suggestion(
 async def suggestion_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /suggestions`; parents are made for `owner` unless given."""
+    """A valid body for `POST /suggestions`; parents are made for `owner` unless given."""
     data = suggestion_values(next(_sequence))
     data.update(await _suggestion_refs(session, owner, values))
     data.update(values)
@@ -245,7 +254,10 @@ async def _task_refs(
 
 
 async def make_task(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Task:
-    """Insert a valid task owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid task and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = task_values(next(_sequence))
@@ -261,7 +273,7 @@ async def make_task(session: AsyncSession, *, owner: Actor | None = None, **valu
 async def task_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /tasks`; parents are made for `owner` unless given."""
+    """A valid body for `POST /tasks`; parents are made for `owner` unless given."""
     data = task_values(next(_sequence))
     data.update(await _task_refs(session, owner, values))
     data.update(values)
@@ -290,7 +302,10 @@ async def _comment_refs(
 async def make_comment(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> Comment:
-    """Insert a valid comment owned by `owner` (a new user when None); `values` override columns."""
+    """Insert a valid comment and commit; `values` override any column.
+
+    The row belongs to `owner` (a new user when None).
+    """
     if owner is None:
         owner = await make_owner(session)
     data = comment_values(next(_sequence))
@@ -306,7 +321,7 @@ async def make_comment(
 async def comment_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /comments`; parents are made for `owner` unless given."""
+    """A valid body for `POST /comments`; parents are made for `owner` unless given."""
     data = comment_values(next(_sequence))
     data.update(await _comment_refs(session, owner, values))
     data.update(values)
@@ -331,7 +346,7 @@ async def _user_refs(
 
 
 async def make_user(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> User:
-    """Insert a valid user; `values` override columns."""
+    """Insert a valid user and commit; `values` override any column."""
     data = user_values(next(_sequence))
     data.update(await _user_refs(session, owner, values))
     data.update(values)
@@ -346,7 +361,7 @@ async def make_user(session: AsyncSession, *, owner: Actor | None = None, **valu
 async def user_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
-    """A valid JSON body for `POST /users`; parents are made for `owner` unless given."""
+    """A valid body for `POST /users`; parents are made for `owner` unless given."""
     data = user_values(next(_sequence))
     data.update(await _user_refs(session, owner, values))
     data.update(values)

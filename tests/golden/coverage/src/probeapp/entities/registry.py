@@ -10,8 +10,8 @@ from probeapp.db import Base
 from probeapp.entities.audits.model import Audit
 from probeapp.entities.items.model import Item
 from probeapp.entities.items.routes import router as items_router
-from probeapp.entities.notes.model import Note
-from probeapp.entities.notes.routes import router as notes_router
+from probeapp.entities.project_status_notes.model import ProjectStatusNote
+from probeapp.entities.project_status_notes.routes import router as project_status_notes_router
 from probeapp.entities.projects.model import Project
 from probeapp.entities.projects.routes import router as projects_router
 from probeapp.entities.tags.model import Tag
@@ -20,6 +20,12 @@ from probeapp.entities.users.model import User
 from probeapp.entities.users.routes import router as users_router
 
 # Referenced entities come before the entities that reference them.
-models: tuple[type[Base], ...] = (Project, Note, Tag, Item, Audit, User)
+models: tuple[type[Base], ...] = (Project, ProjectStatusNote, Tag, Item, Audit, User)
 
-routers: list[APIRouter] = [projects_router, notes_router, tags_router, items_router, users_router]
+routers: list[APIRouter] = [
+    projects_router,
+    project_status_notes_router,
+    tags_router,
+    items_router,
+    users_router,
+]

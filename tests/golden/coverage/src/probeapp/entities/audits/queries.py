@@ -35,7 +35,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Audit | None:
-    """The audit with this key, or None when it is missing or not the actor's to read."""
+    """The audit with this key if the actor may read it, else None."""
     stmt = sa.select(Audit).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -59,7 +59,7 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
 ) -> tuple[list[Audit], bool]:
-    """One page of the audits the actor may read, in keyset order, and whether more follow.
+    """A page of readable audits in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -90,7 +90,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Audit:
-    """Insert a audit owned by the actor (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one audit owned by the actor (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Audit).values(**values, user_id=actor.id).returning(Audit)
     return (await session.scalars(stmt)).one()
 
@@ -121,7 +121,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a audit in one statement; False when none matched."""
+    """Delete a audit in one statement; False when no row matched."""
     stmt = (
         sa.delete(Audit)
         .where(_key(id=id), write_scope(actor))

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -51,8 +52,8 @@ class AuditUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    event: Annotated[Text, StringConstraints(max_length=40)] | None = None
-    item_id: Annotated[uuid.UUID, Field(strict=False)] | None = None
+    event: Annotated[Text, StringConstraints(max_length=40)] | SkipJsonSchema[None] = None
+    item_id: Annotated[uuid.UUID, Field(strict=False)] | SkipJsonSchema[None] = None
 
     @field_validator("event", "item_id")
     @classmethod

@@ -30,10 +30,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Column kinds of the keyset order, for decoding cursors.
-ORDER_KINDS = (
-    "int",
-    "uuid",
-)
+ORDER_KINDS = ("int", "uuid")
 
 
 def _unauthenticated() -> ActionResult[Any]:

@@ -35,7 +35,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Item | None:
-    """The item with this key, or None when it is missing or not the actor's to read."""
+    """The item with this key if the actor may read it, else None."""
     stmt = sa.select(Item).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -64,7 +64,7 @@ async def list_page(
     after: tuple[Any, ...] | None = None,
     tag_id: uuid.UUID | None = None,
 ) -> tuple[list[Item], bool]:
-    """One page of the items the actor may read, in keyset order, and whether more follow.
+    """A page of readable items in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -96,7 +96,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Item:
-    """Insert a item owned by the actor (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one item owned by the actor (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Item).values(**values, user_id=actor.id).returning(Item)
     return (await session.scalars(stmt)).one()
 
@@ -127,7 +127,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a item in one statement; False when none matched."""
+    """Delete a item in one statement; False when no row matched."""
     stmt = (
         sa.delete(Item)
         .where(_key(id=id), write_scope(actor))

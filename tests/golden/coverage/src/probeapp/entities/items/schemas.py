@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -53,10 +54,10 @@ class ItemUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    title: Annotated[Text, StringConstraints(max_length=60)] | None = None
+    title: Annotated[Text, StringConstraints(max_length=60)] | SkipJsonSchema[None] = None
     project_id: Annotated[uuid.UUID, Field(strict=False)] | None = None
-    tag_id: Annotated[uuid.UUID, Field(strict=False)] | None = None
-    quantity: Annotated[int, Field(ge=0, le=2147483647)] | None = None
+    tag_id: Annotated[uuid.UUID, Field(strict=False)] | SkipJsonSchema[None] = None
+    quantity: Annotated[int, Field(ge=0, le=2147483647)] | SkipJsonSchema[None] = None
 
     @field_validator("title", "tag_id", "quantity")
     @classmethod

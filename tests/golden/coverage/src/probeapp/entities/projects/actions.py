@@ -33,10 +33,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Column kinds of the keyset order, for decoding cursors.
-ORDER_KINDS = (
-    "datetime",
-    "uuid",
-)
+ORDER_KINDS = ("datetime", "uuid")
 
 
 def _unauthenticated() -> ActionResult[Any]:

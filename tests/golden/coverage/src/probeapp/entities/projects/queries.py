@@ -35,7 +35,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Project | None:
-    """The project with this key, or None when it is missing or not the actor's to read."""
+    """The project with this key if the actor may read it, else None."""
     stmt = sa.select(Project).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -68,7 +68,7 @@ async def list_page(
     status: Literal["draft", "active", "archived"] | None = None,
     archived: bool | None = None,
 ) -> tuple[list[Project], bool]:
-    """One page of the projects the actor may read, in keyset order, and whether more follow.
+    """A page of readable projects in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -101,7 +101,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Project:
-    """Insert a project owned by the actor (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one project owned by the actor (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Project).values(**values, user_id=actor.id).returning(Project)
     return (await session.scalars(stmt)).one()
 
@@ -134,7 +134,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Soft-delete a project (set `deleted_at`) in one statement; False when none matched."""
+    """Soft-delete a project (set `deleted_at`); False when no row matched."""
     stmt = (
         sa.update(Project)
         .where(_key(id=id), write_scope(actor))

@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import Email, IsoDate, StrictDecimal, Url, UtcDateTime
@@ -70,24 +71,28 @@ class ProjectUpdate(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     version: Annotated[int, Field(ge=1, le=2147483647)]
-    name: Annotated[Text, StringConstraints(min_length=2, max_length=80)] | None = None
-    code: Annotated[Text, StringConstraints(max_length=12, pattern=r"^[A-Z]{3}-[0-9]+$")] | None = (
+    name: Annotated[Text, StringConstraints(min_length=2, max_length=80)] | SkipJsonSchema[None] = (
         None
     )
+    code: (
+        Annotated[Text, StringConstraints(max_length=12, pattern=r"^[A-Z]{3}-[0-9]+$")]
+        | SkipJsonSchema[None]
+    ) = None
     budget: (
-        Annotated[StrictDecimal, Field(max_digits=10, decimal_places=2, ge=Decimal("0"))] | None
+        Annotated[StrictDecimal, Field(max_digits=10, decimal_places=2, ge=Decimal("0"))]
+        | SkipJsonSchema[None]
     ) = None
     rating: Annotated[float, Field(ge=0.0, le=5.0, allow_inf_nan=False)] | None = None
     starts_on: IsoDate | None = None
     ends_at: UtcDateTime | None = None
     homepage: Annotated[Url, Field(max_length=2048)] | None = None
     contact: Annotated[Email, Field(max_length=320)] | None = None
-    status: Literal["draft", "active", "archived"] | None = None
+    status: Literal["draft", "active", "archived"] | SkipJsonSchema[None] = None
     meta: JsonValue | None = None
     external_id: Annotated[uuid.UUID, Field(strict=False)] | None = None
-    priority: Annotated[int, Field(ge=1, le=5)] | None = None
+    priority: Annotated[int, Field(ge=1, le=5)] | SkipJsonSchema[None] = None
     big: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)] | None = None
-    archived: bool | None = None
+    archived: bool | SkipJsonSchema[None] = None
 
     @field_validator("name", "code", "budget", "status", "priority", "archived")
     @classmethod

@@ -35,7 +35,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Tag | None:
-    """The tag with this key, or None when it is missing or not the actor's to read."""
+    """The tag with this key if the actor may read it, else None."""
     stmt = sa.select(Tag).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -59,7 +59,7 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
 ) -> tuple[list[Tag], bool]:
-    """One page of the tags the actor may read, in keyset order, and whether more follow.
+    """A page of readable tags in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -90,7 +90,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Tag:
-    """Insert a tag (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one tag (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Tag).values(**values).returning(Tag)
     return (await session.scalars(stmt)).one()
 
@@ -123,7 +123,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a tag in one statement; False when none matched."""
+    """Delete a tag in one statement; False when no row matched."""
     stmt = (
         sa.delete(Tag)
         .where(_key(id=id), write_scope(actor))

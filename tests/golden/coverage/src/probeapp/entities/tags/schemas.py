@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -54,7 +55,7 @@ class TagUpdate(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     version: Annotated[int, Field(ge=1, le=2147483647)]
-    label: Annotated[Text, StringConstraints(max_length=40)] | None = None
+    label: Annotated[Text, StringConstraints(max_length=40)] | SkipJsonSchema[None] = None
 
     @field_validator("label")
     @classmethod

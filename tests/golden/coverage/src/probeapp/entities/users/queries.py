@@ -36,7 +36,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> User | None:
-    """The user with this key, or None when it is missing or not the actor's to read."""
+    """The user with this key if the actor may read it, else None."""
     stmt = sa.select(User).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -60,7 +60,7 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
 ) -> tuple[list[User], bool]:
-    """One page of the users the actor may read, in keyset order, and whether more follow.
+    """A page of readable users in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -91,7 +91,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> User:
-    """Insert a user (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one user (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(User).values(**values).returning(User)
     return (await session.scalars(stmt)).one()
 
@@ -122,7 +122,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a user in one statement; False when none matched."""
+    """Delete a user in one statement; False when no row matched."""
     stmt = (
         sa.delete(User)
         .where(_key(id=id), write_scope(actor))

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import Email, UtcDateTime
@@ -51,7 +52,7 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    email: Annotated[Email, Field(max_length=64)] | None = None
+    email: Annotated[Email, Field(max_length=64)] | SkipJsonSchema[None] = None
     password: Annotated[Text, StringConstraints(min_length=8, max_length=128)] | None = None
 
     @field_validator("email")

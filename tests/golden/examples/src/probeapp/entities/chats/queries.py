@@ -37,7 +37,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Chat | None:
-    """The chat with this key, or None when it is missing or not the actor's to read."""
+    """The chat with this key if the actor may read it, else None."""
     stmt = sa.select(Chat).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -61,7 +61,7 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
 ) -> tuple[list[Chat], bool]:
-    """One page of the chats the actor may read, in keyset order, and whether more follow.
+    """A page of readable chats in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -92,7 +92,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Chat:
-    """Insert a chat owned by the actor (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one chat owned by the actor (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Chat).values(**values, user_id=actor.id).returning(Chat)
     return (await session.scalars(stmt)).one()
 
@@ -123,7 +123,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a chat in one statement; False when none matched."""
+    """Delete a chat in one statement; False when no row matched."""
     stmt = (
         sa.delete(Chat)
         .where(_key(id=id), write_scope(actor))

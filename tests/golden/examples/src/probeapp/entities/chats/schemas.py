@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, JsonValue, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -45,9 +46,9 @@ class ChatUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    title: Text | None = None
+    title: Text | SkipJsonSchema[None] = None
     last_context: JsonValue | None = None
-    visibility: Literal["private", "public"] | None = None
+    visibility: Literal["private", "public"] | SkipJsonSchema[None] = None
 
     @field_validator("title", "visibility")
     @classmethod

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -51,8 +52,10 @@ class CommentUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    body: Annotated[Text, StringConstraints(min_length=1, max_length=5000)] | None = None
-    task_id: Annotated[uuid.UUID, Field(strict=False)] | None = None
+    body: (
+        Annotated[Text, StringConstraints(min_length=1, max_length=5000)] | SkipJsonSchema[None]
+    ) = None
+    task_id: Annotated[uuid.UUID, Field(strict=False)] | SkipJsonSchema[None] = None
 
     @field_validator("body", "task_id")
     @classmethod

@@ -38,7 +38,7 @@ def _key(id: uuid.UUID, created_at: datetime.datetime) -> sa.ColumnElement[bool]
 async def get(
     *, session: AsyncSession, actor: Actor, id: uuid.UUID, created_at: datetime.datetime
 ) -> Document | None:
-    """The document with this key, or None when it is missing or not the actor's to read."""
+    """The document with this key if the actor may read it, else None."""
     stmt = sa.select(Document).where(_key(id=id, created_at=created_at), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -69,7 +69,7 @@ async def list_page(
     after: tuple[Any, ...] | None = None,
     kind: Literal["text", "code", "image", "sheet"] | None = None,
 ) -> tuple[list[Document], bool]:
-    """One page of the documents the actor may read, in keyset order, and whether more follow.
+    """A page of readable documents in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -101,7 +101,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Document:
-    """Insert a document owned by the actor (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one document owned by the actor (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Document).values(**values, user_id=actor.id).returning(Document)
     return (await session.scalars(stmt)).one()
 
@@ -135,7 +135,7 @@ async def update(
 async def delete(
     *, session: AsyncSession, actor: Actor, id: uuid.UUID, created_at: datetime.datetime
 ) -> bool:
-    """Delete a document in one statement; False when none matched."""
+    """Delete a document in one statement; False when no row matched."""
     stmt = (
         sa.delete(Document)
         .where(_key(id=id, created_at=created_at), write_scope(actor))

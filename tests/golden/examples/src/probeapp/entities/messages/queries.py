@@ -39,7 +39,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Message | None:
-    """The message with this key, or None when it is missing or not the actor's to read."""
+    """The message with this key if the actor may read it, else None."""
     stmt = sa.select(Message).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -68,7 +68,7 @@ async def list_page(
     after: tuple[Any, ...] | None = None,
     chat_id: uuid.UUID | None = None,
 ) -> tuple[list[Message], bool]:
-    """One page of the messages the actor may read, in keyset order, and whether more follow.
+    """A page of readable messages in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -100,7 +100,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Message:
-    """Insert a message (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one message (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Message).values(**values).returning(Message)
     return (await session.scalars(stmt)).one()
 
@@ -131,7 +131,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a message in one statement; False when none matched."""
+    """Delete a message in one statement; False when no row matched."""
     stmt = (
         sa.delete(Message)
         .where(_key(id=id), write_scope(actor))

@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -44,8 +45,13 @@ def _reject_null(value: JsonValue) -> JsonValue:
     return value
 
 
-# A JSON null would slip into a NOT NULL column as the JSON value `null`.
-Json = Annotated[JsonValue, AfterValidator(_reject_null)]
+# A JSON null would slip into a NOT NULL column as the JSON value `null`; the OpenAPI document
+# says so too.
+Json = Annotated[
+    JsonValue,
+    AfterValidator(_reject_null),
+    WithJsonSchema({"not": {"type": "null"}, "description": "Any JSON value except null."}),
+]
 
 
 class MessageCreate(BaseModel):
@@ -64,9 +70,9 @@ class MessageUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    role: Annotated[Text, StringConstraints(max_length=32)] | None = None
-    parts: Json | None = None
-    attachments: Json | None = None
+    role: Annotated[Text, StringConstraints(max_length=32)] | SkipJsonSchema[None] = None
+    parts: Json | SkipJsonSchema[None] = None
+    attachments: Json | SkipJsonSchema[None] = None
 
     @field_validator("role", "parts", "attachments")
     @classmethod

@@ -36,7 +36,7 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Suggestion | None:
-    """The suggestion with this key, or None when it is missing or not the actor's to read."""
+    """The suggestion with this key if the actor may read it, else None."""
     stmt = sa.select(Suggestion).where(_key(id=id), read_scope(actor))
     return await session.scalar(stmt)
 
@@ -73,7 +73,7 @@ async def list_page(
     document_created_at: datetime.datetime | None = None,
     is_resolved: bool | None = None,
 ) -> tuple[list[Suggestion], bool]:
-    """One page of the suggestions the actor may read, in keyset order, and whether more follow.
+    """A page of readable suggestions in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
@@ -113,7 +113,7 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Suggestion:
-    """Insert a suggestion owned by the actor (one INSERT … RETURNING); checks are the caller's."""
+    """Insert one suggestion owned by the actor (INSERT … RETURNING); no checks here."""
     stmt = sa.insert(Suggestion).values(**values, user_id=actor.id).returning(Suggestion)
     return (await session.scalars(stmt)).one()
 
@@ -144,7 +144,7 @@ async def update(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a suggestion in one statement; False when none matched."""
+    """Delete a suggestion in one statement; False when no row matched."""
     stmt = (
         sa.delete(Suggestion)
         .where(_key(id=id), write_scope(actor))

@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
@@ -48,12 +49,12 @@ class SuggestionUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    document_id: Annotated[uuid.UUID, Field(strict=False)] | None = None
-    document_created_at: UtcDateTime | None = None
-    original_text: Text | None = None
-    suggested_text: Text | None = None
+    document_id: Annotated[uuid.UUID, Field(strict=False)] | SkipJsonSchema[None] = None
+    document_created_at: UtcDateTime | SkipJsonSchema[None] = None
+    original_text: Text | SkipJsonSchema[None] = None
+    suggested_text: Text | SkipJsonSchema[None] = None
     description: Text | None = None
-    is_resolved: bool | None = None
+    is_resolved: bool | SkipJsonSchema[None] = None
 
     @field_validator(
         "document_id", "document_created_at", "original_text", "suggested_text", "is_resolved"

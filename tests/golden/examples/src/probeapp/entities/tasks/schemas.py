@@ -11,6 +11,7 @@ import uuid
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
 from probeapp.core.types import IsoDate, UtcDateTime
@@ -46,8 +47,8 @@ class TaskUpdate(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    title: Annotated[Text, StringConstraints(max_length=200)] | None = None
-    done: bool | None = None
+    title: Annotated[Text, StringConstraints(max_length=200)] | SkipJsonSchema[None] = None
+    done: bool | SkipJsonSchema[None] = None
     due: IsoDate | None = None
 
     @field_validator("title", "done")

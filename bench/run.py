@@ -1,0 +1,395 @@
+"""Every benchmark of issue 7, in one run: prints a markdown table, writes docs/benchmarks.md.
+
+    python bench/run.py [--quick] [--skip-drizzle] [--rows N]
+
+Needs the dev dependencies (`pip install -e '.[dev]'`: pgserver, asyncpg, black, ruff) and, for the
+drizzle-kit reference, `npm`. Every figure is a median of repeated runs, and every ratio is against
+a reference measured in the same run on the same machine:
+
+- start-up: `scaffold --help` against `python -c "import typer"`;
+- cold `scaffold generate` of 100 entities (all modules + migration, empty format cache) against
+  black alone formatting that same output (in-process `black.format_str`, one core);
+- no-op `scaffold generate` of 100 entities against `scaffold --help`;
+- one added field in a 50-entity project against `drizzle-kit generate` for the same change in a
+  50-table schema (bench/drizzle.py; the issue's 0.4 s when npm is missing);
+- cold generation of 10 / 100 / 500 entities (per-entity time: growth must be linear);
+- the generated data layer on PostgreSQL (pgserver) against raw asyncpg sending the same SQL
+  (bench/datalayer.py): get, list page, create, update, delete; keyset page 1 / depth 10,000 /
+  500,000 on 1M rows next to OFFSET; the plan of every generated list query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+PY = sys.executable
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(
+        [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    ),
+}
+ITEM_SPEC = """entity: item
+description: The data-layer benchmark's row.
+fields:
+  title: string(120)
+  status: {type: enum, values: [draft, active, archived], default: draft}
+  amount: {type: int, default: 0, min: 0}
+list:
+  filters: [status]
+"""
+Row = tuple[str, str, str, str, str]  # measure, scaffold, reference, ratio, target
+
+
+class Rows(list[Row]):
+    """The table's rows; each is echoed to stderr as soon as it is measured."""
+
+    def append(self, row: Row) -> None:
+        print("| " + " | ".join(row) + " |", file=sys.stderr, flush=True)
+        super().append(row)
+
+
+def entity_spec(i: int) -> str:
+    """A realistic entity: a dozen fields of most types, a ref to the previous entity."""
+    lines = [f"entity: thing{i}", f"description: Benchmark entity number {i}."]
+    if i % 3 == 1:
+        lines.append("soft_delete: true")
+    if i % 4 == 2:
+        lines.append("versioned: true")
+    lines += [
+        "fields:",
+        "  title: string(120)",
+        "  body: text?",
+        "  amount: {type: int, default: 0, min: 0, max: 1000000}",
+        "  price: decimal(10,2)?",
+        "  status: {type: enum, values: [draft, active, archived], default: draft}",
+        "  flag: {type: bool, default: false}",
+        "  due: date?",
+        "  seen_at: datetime?",
+        "  contact: email?",
+        "  site: url?",
+        "  extra: json?",
+    ]
+    if i > 0:
+        lines.append(
+            f"  parent: {{type: ref, to: thing{i - 1}, required: false, on_delete: set_null}}"
+        )
+    lines += ["list:", "  filters: [status]"]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    out = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env or ENV)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+def timed(
+    fn: Callable[[], object], repeat: int, setup: Callable[[], object] | None = None
+) -> float:
+    """Median wall time of `repeat` runs of `fn` (each after an untimed `setup`), in seconds."""
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def scaffold(*args: str, cwd: Path, cache: Path) -> None:
+    run([PY, "-m", "scaffold", *args], cwd, {**ENV, "SCAFFOLD_CACHE_DIR": str(cache)})
+
+
+def new_project(parent: Path, name: str, n: int, cache: Path) -> Path:
+    root = parent / name
+    scaffold("init", str(root), "--package", "benchapp", "--defaults", cwd=parent, cache=cache)
+    for i in range(n):
+        (root / "specs" / f"thing{i}.yaml").write_text(entity_spec(i))
+    return root
+
+
+def python_outputs(root: Path) -> list[Path]:
+    """Every Python file `scaffold generate` wrote (entity modules, tests, the migration)."""
+    files = sorted((root / "src" / "benchapp" / "entities").rglob("*.py"))
+    files += sorted((root / "tests" / "entities").rglob("*.py"))
+    files += sorted((root / "migrations" / "versions").glob("*.py"))
+    return files
+
+
+def black_alone(files: list[Path]) -> float:
+    """Seconds black alone takes to format `files` (in-process, one core, as scaffold did)."""
+    import black
+    from black.mode import TargetVersion
+
+    mode = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
+    texts = [p.read_text() for p in files]
+    start = time.perf_counter()
+    for text in texts:
+        black.format_str(text, mode=mode)
+    return time.perf_counter() - start
+
+
+def generation_rows(base: Path, quick: bool, drizzle_s: float | None) -> list[Row]:
+    repeat = 3 if quick else 5
+    rows: list[Row] = Rows()
+    empty = base / "no-cache"
+    help_t = timed(lambda: run([PY, "-m", "scaffold", "--help"], REPO), repeat * 3)
+    typer_t = timed(lambda: run([PY, "-c", "import typer"], REPO), repeat * 3)
+    rows.append(
+        (
+            "`scaffold --help`",
+            f"{help_t * 1000:.0f} ms",
+            f"`python -c 'import typer'` {typer_t * 1000:.0f} ms",
+            f"{help_t / typer_t:.2f}\u00d7",
+            "\u2264 2.5\u00d7",
+        )
+    )
+    scale: dict[int, float] = {}
+    for n in (10, 100) if quick else (10, 100, 500):
+        root = new_project(base, f"p{n}", n, empty)
+        pristine = base / f"pristine{n}"
+        shutil.copytree(root, pristine)
+        cache = base / f"cache{n}"
+
+        def reset(root: Path = root, pristine: Path = pristine, cache: Path = cache) -> None:
+            shutil.rmtree(root)
+            shutil.copytree(pristine, root)
+            shutil.rmtree(cache, ignore_errors=True)  # cold: nothing formatted before
+
+        def cold(root: Path = root, cache: Path = cache) -> None:
+            scaffold("generate", cwd=root, cache=cache)
+
+        scale[n] = timed(cold, 1 if n == 500 else repeat, reset)
+        if n == 100:
+            black_t = black_alone(python_outputs(root))
+            files = len(python_outputs(root))
+            rows.append(
+                (
+                    f"cold `scaffold generate`, 100 entities ({files} Python files + migration)",
+                    f"{scale[n]:.2f} s",
+                    f"black alone on that output {black_t:.2f} s",
+                    f"{scale[n] / black_t:.2f}\u00d7",
+                    "\u2264 0.5\u00d7",
+                )
+            )
+            noop = timed(lambda root=root, cache=cache: cold(root, cache), repeat)
+            rows.append(
+                (
+                    "no-op `scaffold generate`, 100 entities",
+                    f"{noop:.2f} s",
+                    f"`scaffold --help` {help_t * 1000:.0f} ms",
+                    f"{noop / help_t:.1f}\u00d7",
+                    "\u2264 4\u00d7",
+                )
+            )
+    root = new_project(base, "p50", 50, empty)
+    cache50 = base / "cache50"
+    scaffold("generate", cwd=root, cache=cache50)
+    spec = root / "specs" / "thing7.yaml"
+    original = spec.read_text()
+    counter = iter(range(1000))
+
+    def add_field() -> None:
+        k = next(counter)
+        fields = "".join(f"  note{j}: string(40)?\n" for j in range(k + 1))
+        spec.write_text(original.replace("fields:\n", "fields:\n" + fields))
+
+    change = timed(lambda: scaffold("generate", cwd=root, cache=cache50), repeat, add_field)
+    versions = sorted((root / "migrations" / "versions").glob("*.py"))
+    assert f"note{repeat - 1}" in versions[-1].read_text(), versions  # each run wrote its own
+    ref = drizzle_s if drizzle_s is not None else 0.4
+    ref_name = (
+        f"`drizzle-kit generate`, 50 tables {ref:.2f} s"
+        if drizzle_s is not None
+        else "drizzle-kit 0.4 s (issue's figure; npm unavailable)"
+    )
+    rows.append(
+        (
+            "one added field, 50 entities (modules + migration)",
+            f"{change:.2f} s",
+            ref_name,
+            f"{change / ref:.2f}\u00d7",
+            "\u2264 1\u00d7",
+        )
+    )
+    per10 = scale[10] / 10
+    for n, t in scale.items():
+        rows.append(
+            (
+                f"cold `scaffold generate`, {n} entities",
+                f"{t:.2f} s",
+                f"per entity {t / n * 1000:.0f} ms",
+                f"{(t / n) / per10:.2f}\u00d7 per-entity cost at 10",
+                "linear (\u2264 ~1\u00d7)",
+            )
+        )
+    return rows
+
+
+def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], dict[str, object]]:
+    import pgserver
+    import sqlalchemy as sa
+
+    cache = base / "cache-dl"
+    root = base / "dl"
+    scaffold("init", str(root), "--package", "benchapp", "--defaults", cwd=base, cache=cache)
+    (root / "specs" / "item.yaml").write_text(ITEM_SPEC)
+    scaffold("generate", cwd=root, cache=cache)
+    server = pgserver.get_server(str(base / "pg"), cleanup_mode="stop")
+    try:
+        uri = server.get_uri()
+        admin = sa.create_engine(
+            "postgresql+psycopg2://" + uri.split("://", 1)[1], isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS bench"))
+            conn.execute(sa.text("CREATE DATABASE bench"))
+        admin.dispose()
+        url = sa.engine.make_url(uri).set(database="bench").render_as_string(hide_password=False)
+        env = {
+            **ENV,
+            "PYTHONPATH": str(root / "src"),
+            "APP_ENV": "test",
+            "APP_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+        }
+        args = [PY, str(REPO / "bench" / "datalayer.py"), url, "benchapp", "--rows", str(rows_n)]
+        out = run([*args, *(["--quick"] if quick else [])], root, env)
+    finally:
+        server.cleanup()
+    result = json.loads(out.strip().splitlines()[-1])
+    rows: list[Row] = Rows()
+    for op, t in result["per_call"].items():
+        ref = t["raw_tx"]
+        bare = (
+            f"; bare {t['raw_bare']:.0f} \u00b5s \u2192 {t['generated'] / t['raw_bare']:.1f}\u00d7"
+            if "raw_bare" in t
+            else ""
+        )
+        rows.append(
+            (
+                f"data layer `{op}` (PostgreSQL, per call)",
+                f"{t['generated']:.0f} \u00b5s",
+                f"raw asyncpg, same SQL in a transaction {ref:.0f} \u00b5s{bare}",
+                f"{t['generated'] / ref:.1f}\u00d7",
+                "\u2264 2\u00d7",
+            )
+        )
+    get = result["per_call"]["get"]
+    if "generated_no_ping" in get:
+        rows.append(
+            (
+                "data layer `get`, variants (not generated as such)",
+                f"no pool pre-ping {get['generated_no_ping']:.0f} \u00b5s; one session kept "
+                f"{get['generated_one_session']:.0f} \u00b5s",
+                f"raw asyncpg, same SQL in a transaction {get['raw_tx']:.0f} \u00b5s",
+                f"{get['generated_no_ping'] / get['raw_tx']:.1f}\u00d7; "
+                f"{get['generated_one_session'] / get['raw_tx']:.1f}\u00d7",
+                "(diagnosis)",
+            )
+        )
+    depth = result["depth"]
+    first = depth["0"]["keyset"]
+    for at, t in depth.items():
+        rows.append(
+            (
+                f"page of 20 at depth {int(at):,} of {result['rows']:,} rows",
+                f"keyset {t['keyset'] * 1e-3:.2f} ms",
+                f"OFFSET {t['offset'] * 1e-3:.2f} ms",
+                f"{t['keyset'] / first:.2f}\u00d7 page 1 (OFFSET {t['offset'] / first:.1f}\u00d7)",
+                "\u2264 1.5\u00d7 page 1 at 10,000",
+            )
+        )
+    scans = {name: " \u2192 ".join(nodes) for name, nodes in result["plans"].items()}
+    no_seq = all("Seq Scan" not in s for s in scans.values())
+    rows.append(
+        (
+            "EXPLAIN of every generated list query",
+            "; ".join(f"{k}: {v}" for k, v in scans.items()),
+            "",
+            "index scan" if no_seq else "SEQ SCAN",
+            "index scan",
+        )
+    )
+    return rows, result
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average {os.getloadavg()[0]:.1f} at the start"
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}{load}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 500-entity row")
+    parser.add_argument("--skip-drizzle", action="store_true")
+    parser.add_argument("--skip-data-layer", action="store_true")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the depth rows")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    opts = parser.parse_args()
+    described = machine()
+    drizzle_s = None
+    if not opts.skip_drizzle:
+        from drizzle import measure
+
+        drizzle_s = measure(50, 3 if opts.quick else 5)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="scaffold-bench-") as tmp:
+        rows += generation_rows(Path(tmp), opts.quick, drizzle_s)
+        if not opts.skip_data_layer:
+            dl_rows, _ = data_layer_rows(Path(tmp), opts.rows, opts.quick)
+            rows += dl_rows
+    table = [
+        "| measure | scaffold | reference (same run) | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    table += [f"| {' | '.join(r)} |" for r in rows]
+    text = "\n".join(table)
+    print(text)
+    notes = (
+        (REPO / "bench" / "NOTES.md").read_text() if (REPO / "bench" / "NOTES.md").exists() else ""
+    )
+    opts.out.write_text(
+        "# Benchmarks\n\n"
+        "Measured by `python bench/run.py` (see bench/run.py for what each row does) on: "
+        f"{described}. Medians of repeated runs; every ratio is against a reference measured in "
+        "the same run.\n\n" + text + "\n" + ("\n" + notes if notes else "")
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The fast formatting path (ruff, batched, cached) must give black's output, byte for byte.
+
+black is the reference style of generated code (DESIGN §1, format+verify). Checked on every golden
+file (tests/golden/**, tests/migrate/golden/**), as they are and as the templates produce them
+before formatting (the raw text render hands to the formatter), and on the raw text of the
+migrations the examples produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import black
+import pytest
+
+from scaffold.render import format as fmt
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = sorted(
+    [
+        *(REPO / "tests" / "golden").rglob("*.py"),
+        *(REPO / "tests" / "migrate" / "golden").rglob("*.py"),
+    ]
+)
+MIGRATION_MODE = black.Mode(line_length=100)  # what scaffold.migrate.render uses
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No cached result may hide what the formatters do: memory cache emptied, disk cache off."""
+    monkeypatch.setenv("SCAFFOLD_NO_CACHE", "1")
+    monkeypatch.delenv("SCAFFOLD_FORMATTER", raising=False)
+    fmt._cache_dir.cache_clear()
+    fmt.ruff_binary.cache_clear()
+    monkeypatch.setattr(fmt, "_cache", {})
+    yield
+    fmt._cache_dir.cache_clear()
+    fmt.ruff_binary.cache_clear()
+
+
+def _fast(texts: list[str]) -> list[str]:
+    assert fmt.ruff_binary() is not None, "ruff is a runtime dependency: the fast path must run"
+    calls: list[int] = []
+    ruff_format = fmt._ruff_format
+
+    def counting(batch: list[str]) -> list[str] | None:
+        calls.append(len(batch))
+        return ruff_format(batch)
+
+    fmt._ruff_format = counting  # type: ignore[assignment]
+    try:
+        out = fmt.format_many(texts)
+    finally:
+        fmt._ruff_format = ruff_format  # type: ignore[assignment]
+    assert len(calls) <= 1, "a batch must be formatted by one ruff run"
+    return out
+
+
+def _mismatches(texts: dict[str, str], mode: black.Mode | None = None) -> list[str]:
+    names = list(texts)
+    fast = _fast([texts[n] for n in names])
+    bad = []
+    for name, got in zip(names, fast, strict=True):
+        ref = black.format_str(texts[name], mode=mode) if mode else fmt.black_format(texts[name])
+        if got != ref:
+            bad.append(name)
+    return bad
+
+
+def test_there_are_golden_files() -> None:
+    assert len(GOLDEN) > 50
+    assert any("migrate" in p.parts for p in GOLDEN)
+
+
+def test_golden_files_fast_path_equals_black() -> None:
+    texts = {p.relative_to(REPO).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN}
+    assert not _mismatches(texts)
+    migrations = {k: v for k, v in texts.items() if k.startswith("tests/migrate/")}
+    assert not _mismatches(migrations, MIGRATION_MODE)
+
+
+def test_raw_rendered_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unformatted text the templates produce for the golden cases (what format sees)."""
+    from scaffold.render import project as render_project_module
+    from tests.render.cases import CASES, PACKAGE, case_schema
+
+    raw: dict[str, str] = {}
+
+    def capture(text: str) -> str:
+        raw[f"#{len(raw)}"] = text
+        return text
+
+    monkeypatch.setattr(render_project_module, "format_python", capture)
+    for case in sorted(CASES):
+        render_project_module.render_project(case_schema(case), package=PACKAGE)
+    assert len(raw) > 50
+    assert not _mismatches(raw)
+
+
+def test_raw_migration_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scaffold.migrate import plan_migration
+    from scaffold.migrate import render as migrate_render
+    from tests.render.cases import CASES, case_schema
+
+    raw: dict[str, str] = {}
+    real = black.format_str
+
+    def capture(text: str, *, mode: black.Mode) -> str:
+        raw[f"#{len(raw)}"] = text
+        return real(text, mode=mode)
+
+    monkeypatch.setattr(migrate_render.black, "format_str", capture)
+    for case in sorted(CASES):
+        plan_migration(None, case_schema(case).tables, existing_revisions=[])
+    monkeypatch.setattr(migrate_render.black, "format_str", real)
+    assert raw
+    assert not _mismatches(raw)
+    assert not _mismatches(raw, MIGRATION_MODE)
+
+
+def test_invalid_python_is_a_render_error() -> None:
+    from scaffold.render.errors import RenderError
+
+    with pytest.raises(RenderError, match="not valid Python"):
+        fmt.format_many(["x = 1\n", "def broken(:\n"])
+
+
+def test_cache_returns_the_same_text_without_formatting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SCAFFOLD_NO_CACHE")
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path))
+    fmt._cache_dir.cache_clear()
+    text = "x = [1,\n  2]\n"
+    first = fmt.format_many([text, text])
+    assert first == [fmt.black_format(text)] * 2
+    assert list((tmp_path / "format").rglob("*"))  # stored on disk
+    monkeypatch.setattr(fmt, "_cache", {})  # a new process: only the disk cache is left
+
+    def no_formatting(*_: object) -> None:
+        raise AssertionError("formatted again")
+
+    monkeypatch.setattr(fmt, "_ruff_format", no_formatting)
+    monkeypatch.setattr(fmt, "_black_format", no_formatting)
+    assert fmt.format_python(text) == first[0]
+
+
+def test_black_fallback_without_ruff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCAFFOLD_FORMATTER", "black")
+    fmt.ruff_binary.cache_clear()
+    assert fmt.ruff_binary() is None
+    text = "def f(a,b):\n  return {'a':a,'b':b}\n"
+    assert fmt.format_python(text) == fmt.black_format(text)
