@@ -21,8 +21,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import async_url
-from tests.e2e_entities.projects import (
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) leaves the repo root off the path
+    sys.path.insert(0, str(REPO))
+
+from tests.conftest import async_url  # noqa: E402
+from tests.e2e_entities.projects import (  # noqa: E402
     COVERAGE_SPECS,
     EXAMPLE_SPECS,
     PACKAGE,

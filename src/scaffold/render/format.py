@@ -87,11 +87,22 @@ def format_many(texts: Sequence[str]) -> list[str]:
         pending = list(todo.items())
         done = _ruff_format([text for _, text in pending])
         if done is None:
+            for _, text in pending:  # name a text that does not parse before black is slow
+                _check_parses(text)
             done = [_black_format(text) for _, text in pending]
         for (key, _), result in zip(pending, done, strict=True):
             _cache[key] = result
             _disk_put(key, result)
     return [_cache[key] for key in keys]
+
+
+def _check_parses(text: str) -> None:
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        raise RenderError(
+            f"generated code is not valid Python: line {exc.lineno}: {exc.msg}"
+        ) from None
 
 
 def black_format(text: str) -> str:
