@@ -24,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: rendering it with rich costs more than the rest of start-up
+    rich_markup_mode=None,  # plain help: rich rendering costs more than the rest of start-up
 )
 new_app = typer.Typer(
     help="Add something new to the project.", no_args_is_help=True, rich_markup_mode=None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def templates_dir() -> Path:
-    """The `templates/` folder (`scaffold/templates` in a wheel, `<repo>/templates` in a checkout)."""
+    """The `templates/` folder (`scaffold/templates` in a wheel, `<repo>/templates` in a clone)."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "templates", here.parents[1] / "templates"):
         if candidate.is_dir():

@@ -33,7 +33,7 @@ MIGRATION_MODE = black.Mode(line_length=100)  # what scaffold.migrate.render use
 def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No cached result may hide what the formatters do: memory cache emptied, disk cache off."""
     monkeypatch.setenv("SCAFFOLD_NO_CACHE", "1")
-    monkeypatch.delenv("SCAFFOLD_FORMATTER", raising=False)
+    monkeypatch.setenv("SCAFFOLD_FORMATTER", "ruff")  # the opt-in fast path is what is tested
     fmt._cache_dir.cache_clear()
     fmt.ruff_binary.cache_clear()
     monkeypatch.setattr(fmt, "_cache", {})
@@ -43,7 +43,7 @@ def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _fast(texts: list[str]) -> list[str]:
-    assert fmt.ruff_binary() is not None, "ruff is a runtime dependency: the fast path must run"
+    assert fmt.ruff_binary() is not None, "ruff is a dependency: the opt-in fast path must run"
     calls: list[int] = []
     ruff_format = fmt._ruff_format
 
@@ -158,8 +158,8 @@ def test_cache_returns_the_same_text_without_formatting(
     assert fmt.format_python(text) == first[0]
 
 
-def test_black_fallback_without_ruff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SCAFFOLD_FORMATTER", "black")
+def test_black_is_the_default_formatter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCAFFOLD_FORMATTER")
     fmt.ruff_binary.cache_clear()
     assert fmt.ruff_binary() is None
     text = "def f(a,b):\n  return {'a':a,'b':b}\n"

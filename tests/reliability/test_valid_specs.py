@@ -33,7 +33,7 @@ from scaffold.render.format import BLACK_MODE
 from scaffold.spec.load import load_specs
 
 from .figures import PROFILE, SHRINK, bump, record
-from .project import SRC
+from .project import REPO, SRC, frozen_tool
 from .strategies import SpecSet, dump, spec_set
 
 PACKAGE = "fuzzapp"
@@ -147,9 +147,14 @@ def test_valid_spec_sets_render_clean_and_deterministic(tmp_path: Path) -> None:
         bump("generated files checked", len(rendered))
 
     check()
-    # the same spec sets rendered by other processes under other hash seeds
-    env = {**os.environ, "PYTHONPATH": str(SRC), **REFERENCE_FORMATTER}
-    for seed in ("0", "4242"):
+    # the same spec sets rendered by processes with other hash seeds, from one frozen copy of
+    # scaffold (so that an edit of the checkout meanwhile cannot pass for nondeterminism):
+    # every seed gives the same bytes, and while the checkout is untouched, the bytes above
+    tool = frozen_tool(tmp_path / "tool")
+    unchanged = same_tool(tool)
+    env = {**os.environ, "PYTHONPATH": str(tool), **REFERENCE_FORMATTER}
+    renders: dict[str, dict[str, dict[str, str]]] = {}
+    for seed in ("0", "4242", "random"):
         out = subprocess.run(
             [sys.executable, "-c", RENDER_SCRIPT, PACKAGE, *(str(root) for root, _ in samples)],
             env={**env, "PYTHONHASHSEED": seed},
@@ -158,10 +163,26 @@ def test_valid_spec_sets_render_clean_and_deterministic(tmp_path: Path) -> None:
             timeout=600,
             check=True,
         )
-        got = json.loads(out.stdout)
+        renders[seed] = json.loads(out.stdout)
+    assert renders["0"] == renders["4242"] == renders["random"], "hash seeds change the output"
+    if unchanged:
         for root, expected in samples:
-            assert got[str(root)] == expected, f"PYTHONHASHSEED={seed} renders {root} differently"
+            assert renders["0"][str(root)] == expected, f"a subprocess renders {root} differently"
     record("valid spec sets re-rendered under PYTHONHASHSEED 0 and 4242", len(samples))
+
+
+def same_tool(tool: Path) -> bool:
+    """Whether the checkout's scaffold (code + templates) equals the frozen copy `tool`."""
+    import filecmp
+
+    pairs = [(SRC / "scaffold", tool / "scaffold"), (REPO / "templates", tool.parent / "templates")]
+    for left, right in pairs:
+        for path in left.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                twin = right / path.relative_to(left)
+                if not twin.is_file() or not filecmp.cmp(path, twin, shallow=False):
+                    return False
+    return True
 
 
 def run_revision(conn: sa.Connection, content: str, schema: Schema) -> list[Any]:

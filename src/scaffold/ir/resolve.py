@@ -1242,7 +1242,7 @@ class _Resolver:
             ok = False
         if not ok:
             return None, None
-        scope = ("user_id",) if ent.owner is not None and ent.owner.kind == "user" else ()
+        scope = ("user_id",) if _owner_scoped_list(ent) else ()
         keyset_columns = scope + tuple(k.column for k in order)
         return tuple(order), (keyset_columns, tuple(filters), default_limit, max_limit)
 
@@ -1383,9 +1383,13 @@ class _Resolver:
             )
         if not ok or order is None:
             return None
-        scope = ("user_id",) if ent.owner is not None and ent.owner.kind == "user" else ()
+        scope = ("user_id",) if _owner_scoped_list(ent) else ()
         keyset_cols = scope + tuple(k.column for k in order)
         candidates.append(Index(naming.ix_name(table, keyset_cols), keyset_cols, purpose="keyset"))
+        if ent.spec.visibility == "per_row":
+            # `user_id = me OR visibility = 'public'`: the owner's branch needs its own index
+            own = ("user_id", *keyset_cols)
+            candidates.append(Index(naming.ix_name(table, own), own, purpose="keyset"))
         covered = {pk.columns} | {u.columns for u in uniques}
         out: list[Index] = []
         seen: dict[tuple[tuple[str, ...], bool, str | None], Index] = {}
@@ -1530,3 +1534,9 @@ def check_partial(specs: Sequence[LoadedSpec], also_known: frozenset[str]) -> li
     except SpecErrors as errors:
         return list(errors.diagnostics)
     return []
+
+
+def _owner_scoped_list(ent: _Ent) -> bool:
+    """Whether a list reads only the actor's own rows (so its keyset index leads with user_id);
+    public and per-row entities list other users' rows too, so theirs cannot."""
+    return ent.owner is not None and ent.owner.kind == "user" and ent.spec.visibility == "private"

@@ -13,7 +13,6 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import black
 from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from scaffold.ir.model import Column, ForeignKey, Index, Table
@@ -37,6 +36,7 @@ from scaffold.migrate.ops import (
     RenamePrimaryKey,
     RenameTable,
 )
+from scaffold.render.format import format_python
 
 LINE_LENGTH = 100
 _FAMILIES = {
@@ -93,7 +93,7 @@ def render_revision(rev: Revision, upgrade: Sequence[Op], downgrade: Sequence[Op
         '    """Undo `upgrade()`, newest change first."""\n'
         f"{down}"
     )
-    return black.format_str(text, mode=black.Mode(line_length=LINE_LENGTH))
+    return format_python(text)
 
 
 def _wrap(text: str, indent: str = "") -> str:

@@ -10,7 +10,7 @@ from scaffold.ir.model import Entity, Schema
 from scaffold.render import pysource
 from scaffold.render.environment import make_environment
 from scaffold.render.errors import RenderError
-from scaffold.render.format import format_python, verify_python
+from scaffold.render.format import format_many, verify_python
 from scaffold.render.imports import organize_imports
 from scaffold.render.registry import Template, applicable
 
@@ -28,6 +28,7 @@ def render_project(
     env = make_environment()
     project = pysource.ProjectView(schema=schema, package=package)
     files: dict[str, str] = {}
+    python: list[str] = []
     for template, entity in applicable(schema):
         path = template.path_for(src=src_dir.strip("/") or ".", package=package, entity=entity)
         source = entity.spec_path if entity is not None else f"{specs_dir.rstrip('/')}/*.yaml"
@@ -41,6 +42,12 @@ def render_project(
             context["entity"] = entity
             context["view"] = project.view(entity)
         files[path] = _render_one(env, template, path, context, package)
+        if template.python:
+            python.append(path)
+    # one formatter run for every Python file (format.py: ruff, black-identical, cached)
+    for path, text in zip(python, format_many([files[p] for p in python]), strict=True):
+        verify_python(path, text)
+        files[path] = text
     return dict(sorted(files.items()))
 
 
@@ -62,10 +69,7 @@ def _render_one(
     if not template.python:
         return text
     verify_python(path, text)
-    text = organize_imports(text, first_party=package)
-    text = format_python(text)
-    verify_python(path, text)
-    return text
+    return organize_imports(text, first_party=package)  # formatted by render_project
 
 
 def entity_of(schema: Schema, name: str) -> Entity:

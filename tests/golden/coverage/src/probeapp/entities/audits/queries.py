@@ -68,12 +68,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Audit).where(*_filters(actor))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Audit.created_at < after[0],
-                sa.and_(Audit.created_at == after[0], Audit.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Audit.created_at, Audit.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Audit.created_at.desc(), Audit.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

@@ -82,10 +82,7 @@ async def list_page(
     stmt = sa.select(ProjectStatusNote).where(*_filters(actor, project_id))
     if after is not None:
         stmt = stmt.where(
-            sa.or_(
-                ProjectStatusNote.created_at > after[0],
-                sa.and_(ProjectStatusNote.created_at == after[0], ProjectStatusNote.id > after[1]),
-            )
+            sa.tuple_(ProjectStatusNote.created_at, ProjectStatusNote.id) > sa.tuple_(*after)
         )
     stmt = stmt.order_by(ProjectStatusNote.created_at.asc(), ProjectStatusNote.id.asc()).limit(
         limit + 1

@@ -47,7 +47,7 @@ class Project(Base):
             postgresql_where=sa.text("status = 'active'"),
             sqlite_where=sa.text("status = 'active'"),
         ),
-        sa.Index(conv("ix_projects_user_id_created_at_id"), "user_id", "created_at", "id"),
+        sa.Index(conv("ix_projects_created_at_id"), "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

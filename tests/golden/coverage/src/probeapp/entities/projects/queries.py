@@ -77,12 +77,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Project).where(*_filters(actor, status, archived))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Project.created_at < after[0],
-                sa.and_(Project.created_at == after[0], Project.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Project.created_at, Project.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

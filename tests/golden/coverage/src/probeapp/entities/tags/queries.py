@@ -68,12 +68,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Tag).where(*_filters(actor))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Tag.created_at < after[0],
-                sa.and_(Tag.created_at == after[0], Tag.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Tag.created_at, Tag.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Tag.created_at.desc(), Tag.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

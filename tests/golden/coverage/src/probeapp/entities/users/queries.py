@@ -69,12 +69,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(User).where(*_filters(actor))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                User.created_at < after[0],
-                sa.and_(User.created_at == after[0], User.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(User.created_at, User.id) < sa.tuple_(*after))
     stmt = stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

@@ -27,6 +27,7 @@ class Chat(Base):
             "visibility IN ('private', 'public')", name=conv("ck_chats_visibility_enum")
         ),
         sa.Index(conv("ix_chats_user_id"), "user_id"),
+        sa.Index(conv("ix_chats_created_at_id"), "created_at", "id"),
         sa.Index(conv("ix_chats_user_id_created_at_id"), "user_id", "created_at", "id"),
     )
 

@@ -70,12 +70,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Chat).where(*_filters(actor))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Chat.created_at < after[0],
-                sa.and_(Chat.created_at == after[0], Chat.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Chat.created_at, Chat.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Chat.created_at.desc(), Chat.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

@@ -73,12 +73,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Comment).where(*_filters(actor, task_id))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Comment.created_at < after[0],
-                sa.and_(Comment.created_at == after[0], Comment.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Comment.created_at, Comment.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

@@ -78,12 +78,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Document).where(*_filters(actor, kind))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Document.created_at < after[0],
-                sa.and_(Document.created_at == after[0], Document.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Document.created_at, Document.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

@@ -77,12 +77,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Message).where(*_filters(actor, chat_id))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Message.created_at < after[0],
-                sa.and_(Message.created_at == after[0], Message.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Message.created_at, Message.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

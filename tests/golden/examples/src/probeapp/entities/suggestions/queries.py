@@ -84,12 +84,7 @@ async def list_page(
         *_filters(actor, document_id, document_created_at, is_resolved)
     )
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Suggestion.created_at < after[0],
-                sa.and_(Suggestion.created_at == after[0], Suggestion.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Suggestion.created_at, Suggestion.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Suggestion.created_at.desc(), Suggestion.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit

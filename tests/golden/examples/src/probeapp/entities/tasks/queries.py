@@ -73,12 +73,7 @@ async def list_page(
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Task).where(*_filters(actor, done))
     if after is not None:
-        stmt = stmt.where(
-            sa.or_(
-                Task.created_at < after[0],
-                sa.and_(Task.created_at == after[0], Task.id < after[1]),
-            )
-        )
+        stmt = stmt.where(sa.tuple_(Task.created_at, Task.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     return rows[:limit], len(rows) > limit
