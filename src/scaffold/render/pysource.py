@@ -658,7 +658,8 @@ def pattern_example(pattern: str, low: int, high: int | None) -> str:
     classes, repeats, groups and alternatives)."""
     import re._parser as sre_parse  # type: ignore[import-not-found]
 
-    def build(items: Any) -> str:
+    def build(items: Any, k: int) -> str:
+        """One text for the pattern, every open repeat taken `k` times (within its bounds)."""
         out = []
         for op, arg in items:
             name = str(op)
@@ -669,12 +670,13 @@ def pattern_example(pattern: str, low: int, high: int | None) -> str:
             elif name == "ANY":
                 out.append("a")
             elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-                lo, _hi, sub = arg
-                out.append(build(sub) * max(lo, 1 if lo == 0 and _hi != 0 else lo))
+                lo, hi, sub = arg
+                times = max(lo, min(k, hi)) if hi != 0 else 0
+                out.append(build(sub, k) * times)
             elif name == "SUBPATTERN":
-                out.append(build(arg[-1]))
+                out.append(build(arg[-1], k))
             elif name == "BRANCH":
-                out.append(build(arg[1][0]))
+                out.append(build(arg[1][0], k))
         return "".join(out)
 
     def _class_char(items: Any) -> str:
@@ -688,10 +690,13 @@ def pattern_example(pattern: str, low: int, high: int | None) -> str:
                 return {"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " "}.get(str(arg), "a")
         return "a"
 
-    text = build(sre_parse.parse(pattern))
-    if not re.search(pattern, text) or len(text) < low or (high is not None and len(text) > high):
-        raise ValueError(f"cannot build an example for pattern {pattern!r}")
-    return text
+    parsed = sre_parse.parse(pattern)
+    # Open repeats (`*`, `+`, `{2,}`) are grown until the text is long enough for min_length.
+    for k in range(1, max(low, 1) + 2):
+        text = build(parsed, k)
+        if re.search(pattern, text) and len(text) >= low and (high is None or len(text) <= high):
+            return text
+    raise ValueError(f"cannot build an example for pattern {pattern!r}")
 
 
 def _non_matching(pattern: str, low: int, high: int | None) -> str | None:

@@ -106,8 +106,13 @@ def make_engine(url: str | URL, *, schema: str | None = None, **options: Any) ->
         settings = connect_args.setdefault("server_settings", {})
         settings["search_path"] = schema
     if parsed.get_backend_name() == "postgresql":
-        # Serverless databases close idle connections; check before handing one out.
-        options.setdefault("pool_pre_ping", True)
+        if is_pooled(parsed) or (parsed.host or "").endswith(".neon.tech"):
+            # Serverless databases close idle connections; check before handing one out.
+            options.setdefault("pool_pre_ping", True)
+        else:
+            # A pre-ping is one more round trip per request; recycling old connections instead
+            # covers servers that drop long-idle ones.
+            options.setdefault("pool_recycle", 1800)
     engine = create_async_engine(parsed, connect_args=connect_args, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
