@@ -66,9 +66,6 @@ def scalar_field(draw: st.DrawFn, kind: str | None = None) -> dict[str, Any]:
         pattern = draw(st.booleans())
         if pattern:
             spec["pattern"] = "^[a-z]*$"
-            # KNOWN BUG (docs/reliability.md): the renderer's example builder ignores
-            # `min_length` for patterns, so a pattern with min_length >= 2 fails to render.
-            low = min(low, 1)
         if draw(st.booleans()):
             spec["min_length"] = low
         if with_default:

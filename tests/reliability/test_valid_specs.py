@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from scaffold.ir.model import Schema
 from scaffold.ir.resolve import resolve
 from scaffold.migrate import plan_migration, tables_to_metadata
-from scaffold.render import RenderError, render_project
+from scaffold.render import render_project
 from scaffold.render.format import BLACK_MODE
 from scaffold.spec.load import load_specs
 
@@ -233,17 +233,10 @@ def test_valid_spec_sets_plan_a_first_migration_that_runs() -> None:
     check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RenderError,
-    reason="render bug: the factory's example builder ignores min_length for a pattern",
-)
-def test_known_bug_pattern_with_min_length_renders(tmp_path: Path) -> None:
-    """KNOWN BUG in the render stage (reported; see docs/reliability.md): `scaffold validate`
-    accepts this field, `scaffold generate` refuses it (exit 2, "template factories.py.jinja
-    failed ... cannot build an example for pattern '^[a-z]*$'"), because the factory's example
-    builder makes one character for `*` and ignores `min_length`. When this passes, remove the
-    marker and the `min(low, 1)` restriction in strategies.py."""
+def test_pattern_with_min_length_renders(tmp_path: Path) -> None:
+    """Regression (found by this fuzzing, fixed in the render stage): `scaffold validate`
+    accepted this field and `scaffold generate` refused it ("cannot build an example for
+    pattern '^[a-z]*$'"): the factory's example builder ignored `min_length`."""
     specs = {
         "note": {
             "entity": "note",
