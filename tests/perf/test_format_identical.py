@@ -33,7 +33,7 @@ MIGRATION_MODE = black.Mode(line_length=100)  # what scaffold.migrate.render use
 def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No cached result may hide what the formatters do: memory cache emptied, disk cache off."""
     monkeypatch.setenv("SCAFFOLD_NO_CACHE", "1")
-    monkeypatch.setenv("SCAFFOLD_FORMATTER", "ruff")  # the opt-in fast path is what is tested
+    monkeypatch.delenv("SCAFFOLD_FORMATTER", raising=False)  # the default fast path is tested
     fmt._cache_dir.cache_clear()
     fmt.ruff_binary.cache_clear()
     monkeypatch.setattr(fmt, "_cache", {})
@@ -43,7 +43,7 @@ def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _fast(texts: list[str]) -> list[str]:
-    assert fmt.ruff_binary() is not None, "ruff is a dependency: the opt-in fast path must run"
+    assert fmt.ruff_binary() is not None, "ruff is a dependency: the default fast path must run"
     calls: list[int] = []
     ruff_format = fmt._ruff_format
 
@@ -158,12 +158,43 @@ def test_cache_returns_the_same_text_without_formatting(
     assert fmt.format_python(text) == first[0]
 
 
-def test_black_is_the_default_formatter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SCAFFOLD_FORMATTER")
+def test_ruff_is_the_default_and_black_can_be_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fmt.ruff_binary() is not None
+    monkeypatch.setenv("SCAFFOLD_FORMATTER", "black")
     fmt.ruff_binary.cache_clear()
     assert fmt.ruff_binary() is None
     text = "def f(a,b):\n  return {'a':a,'b':b}\n"
     assert fmt.format_python(text) == fmt.black_format(text)
+
+
+def test_cache_key_names_the_formatter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result cached by one formatter path is never served to the other."""
+    fast = fmt._key("x = 1\n")
+    monkeypatch.setenv("SCAFFOLD_FORMATTER", "black")
+    fmt.ruff_binary.cache_clear()
+    assert fmt._key("x = 1\n") != fast
+
+
+ANNOTATED = (
+    "from typing import Annotated\n\nfrom pydantic import BaseModel, Field\n\n\n"
+    "class GammaCreate(BaseModel):\n"
+    "    starts_at: Annotated[float, Field(ge=-1000.5, le=1000.5, allow_inf_nan=False)] | None"
+    " = -123.456789012345\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ANNOTATED,
+        ANNOTATED.replace("-123.456789012345", "-1.5"),
+        ANNOTATED.replace("starts_at", "a_much_longer_field_name_that_pushes_the_line"),
+        ANNOTATED.replace("BaseModel):", "BaseModel):\n    \"\"\"Größe — 名前.\"\"\"\n"),
+        "def f(a,\tb):\n\treturn a\n",
+    ],
+)
+def test_texts_ruff_does_not_format_like_black_go_to_black(text: str) -> None:
+    assert _fast([text]) == [fmt.black_format(text)]
 
 
 EDGE_CASES = [

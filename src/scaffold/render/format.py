@@ -1,21 +1,29 @@
 """format+verify: black-format generated Python, fast, and prove it parses.
 
-black is the reference style. Formatting used to be the whole cost of a run (~84 ms a module with
-`black.format_str`), so:
+black is the reference style: every generated file is what `black` makes of it (DESIGN §7). Formatting
+used to be the whole cost of a run (~84 ms a module with `black.format_str`), so:
 
-- black does the work by default. A batch of texts is spread over worker processes (one a core),
-  and results are cached (below), so only texts that changed are ever formatted again.
-- `SCAFFOLD_FORMATTER=ruff` opts into `ruff format`, hundreds of times faster: its output is
-  byte-identical to black's on every golden file (tests/perf/test_format_identical.py), but the
-  spec fuzzer found generated code where the two disagree (a long annotated field with a long
-  default), so it is not the default: black's output is the contract.
-  `format_many` formats a whole batch in ONE ruff process (the texts are written to a temporary
-  folder); `format_python` formats one text.
-- results are cached by a hash of the input text, in memory and on disk (the user cache folder,
-  `$SCAFFOLD_CACHE_DIR` or `$XDG_CACHE_HOME/scaffold` or `~/.cache/scaffold`), so texts that did
-  not change since an earlier run are not formatted again. `SCAFFOLD_NO_CACHE=1` turns the disk
-  cache off.
-- black is imported only when something has to be formatted.
+- `ruff format` does the work by default, hundreds of times faster, and for a whole batch in ONE
+  ruff process (the texts are written to a temporary folder). On generated code its output is
+  black's byte for byte, with two corrections made here:
+  * black (24+) puts one blank line between a top-level import and a following statement that is
+    not an import, def or class; ruff keeps two (`_one_blank_line_after_imports`);
+  * where an annotated assignment is too long, black splits the right-hand side and ruff
+    parenthesizes the annotation (`name: (\n    Annotated[...] | None\n) = default`): any text
+    where ruff wrote such a line is formatted by black instead (found by the spec fuzzer).
+  Texts outside what has been proven identical are handed to black too: text with characters that
+  are not one column wide (wide East Asian characters, emoji, combining marks: the two measure
+  them differently), tabs, `'''` strings.
+  The proof: `tests/perf/test_format_identical.py` (every golden file, every raw template output,
+  edge cases) and the valid-spec fuzzing (`tests/reliability/test_valid_specs.py`), which renders
+  random spec sets through this path and requires `black --check`-clean output.
+- `SCAFFOLD_FORMATTER=black` makes black do all the work (the reference; slow). A batch is then
+  spread over worker processes (one a core).
+- results are cached by a hash of the formatter, its settings and the input text, in memory and
+  on disk (the user cache folder, `$SCAFFOLD_CACHE_DIR` or `$XDG_CACHE_HOME/scaffold` or
+  `~/.cache/scaffold`), so texts that did not change since an earlier run are not formatted
+  again. `SCAFFOLD_NO_CACHE=1` turns the disk cache off.
+- black is imported only when something has to be formatted by it.
 """
 
 from __future__ import annotations
@@ -157,9 +165,40 @@ def _ruff_format(texts: Sequence[str]) -> list[str] | None:
         results = [path.read_bytes().decode("utf-8") for path in paths]
     out: list[str] = []
     for text, result in zip(texts, results, strict=True):
-        fixed = _one_blank_line_after_imports(result)
+        fixed = None if _black_decides(text, result) else _one_blank_line_after_imports(result)
         out.append(fixed if fixed is not None else _black_format(text))
     return out
+
+
+def _has_odd_width(text: str) -> bool:
+    """Whether a character of `text` is not one column wide for both formatters (wide East Asian
+    characters and most emoji, combining marks, format and control characters): black and ruff
+    measure those differently, so a line near the limit may break differently."""
+    import unicodedata
+
+    for char in set(text):
+        if char.isascii():
+            continue
+        if unicodedata.east_asian_width(char) in ("W", "F"):
+            return True
+        if unicodedata.category(char) in ("Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn"):
+            return True
+    return False
+
+
+# `name: (` at the end of a line: ruff parenthesized an annotation, where black may split the
+# right-hand side of the assignment instead.
+_PARENTHESIZED_ANNOTATION = re.compile(r"^[ \t]*[A-Za-z_][A-Za-z0-9_]*: \($", re.MULTILINE)
+
+
+def _black_decides(text: str, result: str) -> bool:
+    """Whether `text` is outside what ruff is proven to format as black does (see above)."""
+    return (
+        (not text.isascii() and _has_odd_width(text))
+        or "\t" in text
+        or "'''" in text
+        or _PARENTHESIZED_ANNOTATION.search(result) is not None
+    )
 
 
 _GAP = re.compile(r"\n\n\n+")
@@ -212,9 +251,9 @@ def _ends_top_level_import(text: str, end: int) -> bool:
 
 @lru_cache(maxsize=1)
 def ruff_binary() -> str | None:
-    """The executable of the installed `ruff` package, when `SCAFFOLD_FORMATTER=ruff` asks for it
-    (None otherwise, or when ruff is not installed)."""
-    if os.environ.get("SCAFFOLD_FORMATTER", "").lower() != "ruff":
+    """The executable of the installed `ruff` package (the default fast path); None when
+    `SCAFFOLD_FORMATTER=black` asks for black alone, or when ruff is not installed."""
+    if os.environ.get("SCAFFOLD_FORMATTER", "").lower() == "black":
         return None
     try:
         find_ruff_bin = importlib.import_module("ruff").find_ruff_bin
@@ -224,7 +263,8 @@ def ruff_binary() -> str | None:
 
 
 def _key(text: str) -> str:
-    digest = hashlib.sha256(_formatter_id().encode("utf-8"))
+    path = "black" if ruff_binary() is None else "ruff+black"
+    digest = hashlib.sha256(f"{path}: {_formatter_id()}".encode())
     digest.update(b"\0")
     digest.update(text.encode("utf-8"))
     return digest.hexdigest()
@@ -232,7 +272,7 @@ def _key(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _formatter_id() -> str:
-    """What the cached output depends on: the black version, ruff's, and the settings."""
+    """What the cached output depends on: the formatter, black's version, ruff's, the settings."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
