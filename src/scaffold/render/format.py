@@ -1,7 +1,7 @@
 """format+verify: black-format generated Python, fast, and prove it parses.
 
-black is the reference style: every generated file is what `black` makes of it (DESIGN §7). Formatting
-used to be the whole cost of a run (~84 ms a module with `black.format_str`), so:
+black is the reference style: every generated file is what `black` makes of it (DESIGN §7).
+Formatting used to be the whole cost of a run (~84 ms a module with `black.format_str`), so:
 
 - `ruff format` does the work by default, hundreds of times faster, and for a whole batch in ONE
   ruff process (the texts are written to a temporary folder). On generated code its output is
