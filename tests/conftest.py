@@ -15,7 +15,35 @@ from pathlib import Path
 
 import pytest
 
+from reliability.figures import FIGURES, LONG, dump_figures, merge_figures
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+# -- the reliability suite's figures, printed at the end of the run (docs/reliability.md) --
+# With pytest-xdist (`-n`), each worker sends its figures to the controller, which prints them.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["scaffold_figures"] = dump_figures()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    data = getattr(node, "workeroutput", {}).get("scaffold_figures")
+    if data:
+        merge_figures(data)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FIGURES:
+        return
+    tr = terminalreporter
+    tr.section(f"scaffold reliability figures ({'long' if LONG else 'ci'} profile)")
+    for key in FIGURES:
+        tr.write_line(f"{key}: {FIGURES[key]}")
 
 
 @pytest.fixture(scope="session")

@@ -16,21 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from .figures import FIGURES, LONG, PROFILE
+from .figures import LONG, PROFILE
 from .project import AppServer, build_example_project, start_app
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"scaffold reliability profile: {'long' if LONG else 'ci'}"
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not FIGURES:
-        return
-    tr = terminalreporter
-    tr.section(f"scaffold reliability figures ({'long' if LONG else 'ci'} profile)")
-    for key in FIGURES:
-        tr.write_line(f"{key}: {FIGURES[key]}")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 LONG = os.environ.get("SCAFFOLD_LONG", "") not in ("", "0")
@@ -20,6 +21,7 @@ SHRINK = LONG  # shrinking a failure can take minutes: only in the long profile
 PROFILE: dict[str, int] = {key: pair[1 if LONG else 0] for key, pair in _PROFILES.items()}
 
 FIGURES: dict[str, object] = {}
+COUNTED: set[str] = set()  # the figures made by `bump`: summed across pytest-xdist workers
 
 
 def record(key: str, value: object) -> None:
@@ -30,3 +32,19 @@ def bump(key: str, amount: int = 1) -> None:
     current = FIGURES.get(key, 0)
     assert isinstance(current, int)
     FIGURES[key] = current + amount
+    COUNTED.add(key)
+
+
+def dump_figures() -> str:
+    """This process's figures, for the pytest-xdist controller (tests/conftest.py)."""
+    return json.dumps({"figures": FIGURES, "counted": sorted(COUNTED)}, default=str)
+
+
+def merge_figures(data: str) -> None:
+    """Add a worker's figures to this process's: counts are summed, other figures kept."""
+    loaded = json.loads(data)
+    for key, value in loaded["figures"].items():
+        if key in loaded["counted"] and isinstance(FIGURES.get(key, 0), int):
+            bump(key, int(value))
+        else:
+            FIGURES[key] = value
