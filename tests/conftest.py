@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from reliability.figures import FIGURES, LONG, dump_figures, merge_figures
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

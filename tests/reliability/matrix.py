@@ -6,7 +6,7 @@ Seven options, each entity of the baked project is one combination of them:
     visibility  private | public | per_row   (for `through`: the parent's, inherited)
     soft_delete, versioned, timestamps, api, composite key   on | off
 
-Every combination would be 3·3·2⁵ = 288 entities; a greedy pairwise covering set needs about a
+Every combination would be 3x3x2^5 = 288 entities; a greedy pairwise covering set needs about a
 dozen and still puts every valid pair of option values in at least one entity (`pairs_missing`
 proves it). The one invalid pair: `owner: none` with `visibility: per_row` (a per-row flag needs
 an owner; the resolver refuses it, see docs/spec-language.md).

@@ -1,7 +1,7 @@
 """The baked matrix: a pairwise covering set of entity options, baked into a real project.
 
-`matrix.py` chooses the combinations (owner user/through/none × visibility private/public/per_row
-× soft_delete × versioned × timestamps × api × composite key; every valid pair of option values in
+`matrix.py` chooses the combinations (owner user/through/none x visibility private/public/per_row
+x soft_delete x versioned x timestamps x api x composite key; every valid pair of option values in
 at least one entity). They are written as specs into a project made by `scaffold init`, generated
 by `scaffold generate` (modules and the migration), and the project must pass black, ruff,
 `mypy --strict`, its own tests on SQLite and PostgreSQL, and `alembic upgrade head` →
