@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,30 @@ def fuzz_api(server: AppServer) -> Api:
         for _ in range(3):
             api.create(plural, "fuzzer")
     return api
+
+
+def test_openapi_links_lead_from_every_create_to_the_item_operations(fuzz_api: Api) -> None:
+    """The stateful phase (create → get/update/delete, use-after-free) follows these links."""
+    openapi = fuzz_api.client.get("/openapi.json").json()
+    operations = {
+        op["operationId"]: path for path, item in openapi["paths"].items() for op in item.values()
+    }
+    creates = [item["post"] for item in openapi["paths"].values() if "post" in item]
+    assert creates
+    for create in creates:
+        links = create["responses"]["201"]["links"]
+        assert sorted(link["operationId"].split("_", 1)[0] for link in links.values()) == [
+            "delete",
+            "get",
+            "update",
+        ], create["operationId"]
+        for link in links.values():
+            path = operations[link["operationId"]]
+            assert set(link["parameters"]) == set(re.findall(r"{(\w+)}", path)), path
+            for column, value in link["parameters"].items():
+                assert value == f"$response.body#/{column}"
+    bump_links = sum(len(c["responses"]["201"]["links"]) for c in creates)
+    record("OpenAPI links from create operations to item operations", bump_links)
 
 
 def test_schemathesis_default_checks_pass(fuzz_api: Api, server: AppServer, tmp_path: Path) -> None:

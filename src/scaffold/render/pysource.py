@@ -159,6 +159,12 @@ class EntityView:
         return ", ".join(f"{c.name}={c.name}" for c in self.pk_columns)
 
     @cached_property
+    def link_parameters(self) -> dict[str, str]:
+        """OpenAPI link parameters: each key column's path parameter, read from a response body
+        (`{"id": "$response.body#/id"}`)."""
+        return {c.name: f"$response.body#/{c.name}" for c in self.pk_columns}
+
+    @cached_property
     def pk_path(self) -> str:
         """The item path below the collection: `/{id}`, or `/{id}/{created_at}` for a composite
         key (every key column, in key order, as its own path segment)."""

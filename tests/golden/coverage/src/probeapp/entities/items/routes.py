@@ -32,7 +32,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=ItemPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_item": {"operationId": f"{verb}_item", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=ItemPage,
+    responses=error_responses(401, 422),
+    operation_id="list_items",
+)
 async def list_items(
     session: SessionDep,
     actor: ActorDep,
@@ -51,7 +65,12 @@ async def list_items(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=ItemRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=ItemRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_item",
+)
 async def get_item(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ItemRead:
     """One item."""
     return unwrap(await actions.get_item(session=session, actor=actor, id=id))
@@ -62,7 +81,8 @@ async def get_item(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ItemR
     status_code=201,
     response_model=ItemRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(ItemCreate),
+    operation_id="create_item",
+    openapi_extra={**_body(ItemCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_item(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -75,6 +95,7 @@ async def create_item(
     "/{id}",
     response_model=ItemRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_item",
     openapi_extra=_body(ItemUpdate),
 )
 async def update_item(
@@ -93,6 +114,7 @@ async def update_item(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_item",
 )
 async def delete_item(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a item."""

@@ -37,7 +37,24 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=ProjectStatusNotePage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_project_status_note": {
+            "operationId": f"{verb}_project_status_note",
+            "parameters": parameters,
+        }
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=ProjectStatusNotePage,
+    responses=error_responses(401, 422),
+    operation_id="list_project_status_notes",
+)
 async def list_project_status_notes(
     session: SessionDep,
     actor: ActorDep,
@@ -56,7 +73,12 @@ async def list_project_status_notes(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=ProjectStatusNoteRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=ProjectStatusNoteRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_project_status_note",
+)
 async def get_project_status_note(
     session: SessionDep, actor: ActorDep, id: uuid.UUID
 ) -> ProjectStatusNoteRead:
@@ -69,7 +91,8 @@ async def get_project_status_note(
     status_code=201,
     response_model=ProjectStatusNoteRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(ProjectStatusNoteCreate),
+    operation_id="create_project_status_note",
+    openapi_extra={**_body(ProjectStatusNoteCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_project_status_note(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -82,6 +105,7 @@ async def create_project_status_note(
     "/{id}",
     response_model=ProjectStatusNoteRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_project_status_note",
     openapi_extra=_body(ProjectStatusNoteUpdate),
 )
 async def update_project_status_note(
@@ -102,6 +126,7 @@ async def update_project_status_note(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_project_status_note",
 )
 async def delete_project_status_note(
     session: SessionDep, actor: ActorDep, id: uuid.UUID

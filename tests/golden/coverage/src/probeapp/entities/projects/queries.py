@@ -111,8 +111,9 @@ async def update(
 ) -> Project | None:
     """Change a project in one UPDATE … RETURNING; None when no row matched.
 
-    The write scope and the version the client read are part of the WHERE clause, so
-    a row that is not the actor's or was changed meanwhile is simply not matched.
+    The WHERE clause holds the key and the write scope and the version the client
+    read, so a row that is not the actor's or that changed meanwhile is
+    simply not matched.
     """
     stmt = (
         sa.update(Project)

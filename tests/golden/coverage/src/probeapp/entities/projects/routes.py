@@ -47,7 +47,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=ProjectPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_project": {"operationId": f"{verb}_project", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=ProjectPage,
+    responses=error_responses(401, 422),
+    operation_id="list_projects",
+)
 async def list_projects(
     session: SessionDep,
     actor: ActorDep,
@@ -68,7 +82,12 @@ async def list_projects(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=ProjectRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=ProjectRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_project",
+)
 async def get_project(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ProjectRead:
     """One project."""
     return unwrap(await actions.get_project(session=session, actor=actor, id=id))
@@ -79,7 +98,8 @@ async def get_project(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Pr
     status_code=201,
     response_model=ProjectRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(ProjectCreate),
+    operation_id="create_project",
+    openapi_extra={**_body(ProjectCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_project(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -92,6 +112,7 @@ async def create_project(
     "/{id}",
     response_model=ProjectRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_project",
     openapi_extra=_body(ProjectUpdate),
 )
 async def update_project(
@@ -110,6 +131,7 @@ async def update_project(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_project",
 )
 async def delete_project(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a project."""

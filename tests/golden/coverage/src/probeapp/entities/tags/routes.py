@@ -32,7 +32,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=TagPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_tag": {"operationId": f"{verb}_tag", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=TagPage,
+    responses=error_responses(401, 422),
+    operation_id="list_tags",
+)
 async def list_tags(
     session: SessionDep,
     actor: ActorDep,
@@ -49,7 +63,12 @@ async def list_tags(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=TagRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=TagRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_tag",
+)
 async def get_tag(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> TagRead:
     """One tag."""
     return unwrap(await actions.get_tag(session=session, actor=actor, id=id))
@@ -60,7 +79,8 @@ async def get_tag(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> TagRea
     status_code=201,
     response_model=TagRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(TagCreate),
+    operation_id="create_tag",
+    openapi_extra={**_body(TagCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_tag(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -73,6 +93,7 @@ async def create_tag(
     "/{id}",
     response_model=TagRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_tag",
     openapi_extra=_body(TagUpdate),
 )
 async def update_tag(
@@ -91,6 +112,7 @@ async def update_tag(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_tag",
 )
 async def delete_tag(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a tag."""

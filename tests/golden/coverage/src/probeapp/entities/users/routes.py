@@ -32,7 +32,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=UserPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_user": {"operationId": f"{verb}_user", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=UserPage,
+    responses=error_responses(401, 422),
+    operation_id="list_users",
+)
 async def list_users(
     session: SessionDep,
     actor: ActorDep,
@@ -49,7 +63,12 @@ async def list_users(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=UserRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=UserRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_user",
+)
 async def get_user(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> UserRead:
     """One user."""
     return unwrap(await actions.get_user(session=session, actor=actor, id=id))
@@ -60,7 +79,8 @@ async def get_user(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> UserR
     status_code=201,
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(UserCreate),
+    operation_id="create_user",
+    openapi_extra={**_body(UserCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_user(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -73,6 +93,7 @@ async def create_user(
     "/{id}",
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_user",
     openapi_extra=_body(UserUpdate),
 )
 async def update_user(
@@ -91,6 +112,7 @@ async def update_user(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_user",
 )
 async def delete_user(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a user."""

@@ -32,7 +32,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=ChatPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_chat": {"operationId": f"{verb}_chat", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=ChatPage,
+    responses=error_responses(401, 422),
+    operation_id="list_chats",
+)
 async def list_chats(
     session: SessionDep,
     actor: ActorDep,
@@ -49,7 +63,12 @@ async def list_chats(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=ChatRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=ChatRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_chat",
+)
 async def get_chat(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ChatRead:
     """One chat."""
     return unwrap(await actions.get_chat(session=session, actor=actor, id=id))
@@ -60,7 +79,8 @@ async def get_chat(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ChatR
     status_code=201,
     response_model=ChatRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(ChatCreate),
+    operation_id="create_chat",
+    openapi_extra={**_body(ChatCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_chat(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -73,6 +93,7 @@ async def create_chat(
     "/{id}",
     response_model=ChatRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_chat",
     openapi_extra=_body(ChatUpdate),
 )
 async def update_chat(
@@ -91,6 +112,7 @@ async def update_chat(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_chat",
 )
 async def delete_chat(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a chat."""

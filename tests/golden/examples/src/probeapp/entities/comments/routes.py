@@ -37,7 +37,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=CommentPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_comment": {"operationId": f"{verb}_comment", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=CommentPage,
+    responses=error_responses(401, 422),
+    operation_id="list_comments",
+)
 async def list_comments(
     session: SessionDep,
     actor: ActorDep,
@@ -56,7 +70,12 @@ async def list_comments(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=CommentRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=CommentRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_comment",
+)
 async def get_comment(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> CommentRead:
     """One comment."""
     return unwrap(await actions.get_comment(session=session, actor=actor, id=id))
@@ -67,7 +86,8 @@ async def get_comment(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Co
     status_code=201,
     response_model=CommentRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(CommentCreate),
+    operation_id="create_comment",
+    openapi_extra={**_body(CommentCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_comment(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -80,6 +100,7 @@ async def create_comment(
     "/{id}",
     response_model=CommentRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_comment",
     openapi_extra=_body(CommentUpdate),
 )
 async def update_comment(
@@ -98,6 +119,7 @@ async def update_comment(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_comment",
 )
 async def delete_comment(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a comment."""

@@ -41,7 +41,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=DocumentPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"created_at": "$response.body#/created_at", "id": "$response.body#/id"}
+    return {
+        f"{verb}_document": {"operationId": f"{verb}_document", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=DocumentPage,
+    responses=error_responses(401, 422),
+    operation_id="list_documents",
+)
 async def list_documents(
     session: SessionDep,
     actor: ActorDep,
@@ -61,7 +75,10 @@ async def list_documents(
 
 
 @router.get(
-    "/{id}/{created_at}", response_model=DocumentRead, responses=error_responses(401, 404, 422)
+    "/{id}/{created_at}",
+    response_model=DocumentRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_document",
 )
 async def get_document(
     session: SessionDep, actor: ActorDep, id: uuid.UUID, created_at: UtcDateTime
@@ -77,7 +94,8 @@ async def get_document(
     status_code=201,
     response_model=DocumentRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(DocumentCreate),
+    operation_id="create_document",
+    openapi_extra={**_body(DocumentCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_document(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -90,6 +108,7 @@ async def create_document(
     "/{id}/{created_at}",
     response_model=DocumentRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_document",
     openapi_extra=_body(DocumentUpdate),
 )
 async def update_document(
@@ -111,6 +130,7 @@ async def update_document(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_document",
 )
 async def delete_document(
     session: SessionDep, actor: ActorDep, id: uuid.UUID, created_at: UtcDateTime

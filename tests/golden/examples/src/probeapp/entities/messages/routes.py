@@ -37,7 +37,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=MessagePage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_message": {"operationId": f"{verb}_message", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=MessagePage,
+    responses=error_responses(401, 422),
+    operation_id="list_messages",
+)
 async def list_messages(
     session: SessionDep,
     actor: ActorDep,
@@ -56,7 +70,12 @@ async def list_messages(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=MessageRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=MessageRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_message",
+)
 async def get_message(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> MessageRead:
     """One message."""
     return unwrap(await actions.get_message(session=session, actor=actor, id=id))
@@ -67,7 +86,8 @@ async def get_message(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Me
     status_code=201,
     response_model=MessageRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(MessageCreate),
+    operation_id="create_message",
+    openapi_extra={**_body(MessageCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_message(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -80,6 +100,7 @@ async def create_message(
     "/{id}",
     response_model=MessageRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_message",
     openapi_extra=_body(MessageUpdate),
 )
 async def update_message(
@@ -98,6 +119,7 @@ async def update_message(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_message",
 )
 async def delete_message(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a message."""

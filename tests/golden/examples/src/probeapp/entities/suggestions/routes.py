@@ -48,7 +48,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=SuggestionPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_suggestion": {"operationId": f"{verb}_suggestion", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=SuggestionPage,
+    responses=error_responses(401, 422),
+    operation_id="list_suggestions",
+)
 async def list_suggestions(
     session: SessionDep,
     actor: ActorDep,
@@ -71,7 +85,12 @@ async def list_suggestions(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=SuggestionRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=SuggestionRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_suggestion",
+)
 async def get_suggestion(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> SuggestionRead:
     """One suggestion."""
     return unwrap(await actions.get_suggestion(session=session, actor=actor, id=id))
@@ -82,7 +101,8 @@ async def get_suggestion(session: SessionDep, actor: ActorDep, id: uuid.UUID) ->
     status_code=201,
     response_model=SuggestionRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(SuggestionCreate),
+    operation_id="create_suggestion",
+    openapi_extra={**_body(SuggestionCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_suggestion(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -95,6 +115,7 @@ async def create_suggestion(
     "/{id}",
     response_model=SuggestionRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_suggestion",
     openapi_extra=_body(SuggestionUpdate),
 )
 async def update_suggestion(
@@ -113,6 +134,7 @@ async def update_suggestion(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_suggestion",
 )
 async def delete_suggestion(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a suggestion."""

@@ -105,8 +105,8 @@ async def update(
 ) -> Task | None:
     """Change a task in one UPDATE … RETURNING; None when no row matched.
 
-    The write scope are part of the WHERE clause, so
-    a row that is not the actor's is simply not matched.
+    The WHERE clause holds the key and the write scope, so a row that is not the actor's is
+    simply not matched.
     """
     stmt = (
         sa.update(Task)

@@ -42,7 +42,21 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-@router.get("", response_model=TaskPage, responses=error_responses(401, 422))
+def _links() -> dict[str, Any]:
+    """OpenAPI links from the created row to its get, update and delete operations."""
+    parameters = {"id": "$response.body#/id"}
+    return {
+        f"{verb}_task": {"operationId": f"{verb}_task", "parameters": parameters}
+        for verb in ("get", "update", "delete")
+    }
+
+
+@router.get(
+    "",
+    response_model=TaskPage,
+    responses=error_responses(401, 422),
+    operation_id="list_tasks",
+)
 async def list_tasks(
     session: SessionDep,
     actor: ActorDep,
@@ -61,7 +75,12 @@ async def list_tasks(
     return unwrap(result)
 
 
-@router.get("/{id}", response_model=TaskRead, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{id}",
+    response_model=TaskRead,
+    responses=error_responses(401, 404, 422),
+    operation_id="get_task",
+)
 async def get_task(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> TaskRead:
     """One task."""
     return unwrap(await actions.get_task(session=session, actor=actor, id=id))
@@ -72,7 +91,8 @@ async def get_task(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> TaskR
     status_code=201,
     response_model=TaskRead,
     responses=error_responses(401, 403, 404, 409, 422),
-    openapi_extra=_body(TaskCreate),
+    operation_id="create_task",
+    openapi_extra={**_body(TaskCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_task(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -85,6 +105,7 @@ async def create_task(
     "/{id}",
     response_model=TaskRead,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="update_task",
     openapi_extra=_body(TaskUpdate),
 )
 async def update_task(
@@ -103,6 +124,7 @@ async def update_task(
     status_code=204,
     response_class=Response,
     responses=error_responses(401, 403, 404, 409, 422),
+    operation_id="delete_task",
 )
 async def delete_task(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Response:
     """Delete a task."""
