@@ -11,7 +11,8 @@ LONG = os.environ.get("SCAFFOLD_LONG", "") not in ("", "0")
 _PROFILES = {
     "invalid_examples": (100, 1000),  # mutated spec sets, in-process validate + generate
     "invalid_subprocess": (6, 60),  # ... and through the real CLI in a subprocess
-    "valid_examples": (12, 200),  # random valid spec sets rendered and checked
+    "valid_examples": (100, 200),  # random valid spec sets rendered and checked
+    "valid_full_black": (12, 200),  # of those, every file checked by black (the rest: samples)
     "valid_seed_runs": (2, 5),  # of those, rendered again under another PYTHONHASHSEED
     "migration_examples": (40, 400),  # random valid spec sets planned as a first migration
     "kills": (20, 60),  # SIGKILLed `scaffold generate` runs
