@@ -23,6 +23,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # With pytest-xdist (`-n`), each worker sends its figures to the controller, which prints them.
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # scaffold's disk cache (formatted modules, compiled templates) in a folder of this run, not
+    # the user's ~/.cache/scaffold: a test that fakes a formatter must not leave entries behind
+    if "SCAFFOLD_CACHE_DIR" not in os.environ:
+        os.environ["SCAFFOLD_CACHE_DIR"] = tempfile.mkdtemp(prefix="scaffold-test-cache-")
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:

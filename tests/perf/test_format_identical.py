@@ -222,3 +222,29 @@ EDGE_CASES = [
 def test_blank_lines_after_imports_as_black_puts_them(text: str) -> None:
     """The one place ruff and black differ on such code, corrected in format.py."""
     assert _fast([text]) == [fmt.black_format(text)]
+
+
+def test_render_serves_finished_modules_from_the_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What keeps a regeneration cheap: a module whose raw template output was finished before
+    (by this process or an earlier run, through the disk cache) is not parsed, import-sorted or
+    formatted again; a changed one is."""
+    from scaffold.render import project as render_project_module
+    from tests.render.cases import PACKAGE, case_schema
+
+    monkeypatch.delenv("SCAFFOLD_NO_CACHE")
+    monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path))
+    fmt._cache_dir.cache_clear()
+    monkeypatch.setattr(fmt, "_final", {})
+    first = render_project_module.render_project(case_schema("examples"), package=PACKAGE)
+    monkeypatch.setattr(fmt, "_final", {})  # a new process: only the disk cache is left
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a cached module was processed again")
+
+    monkeypatch.setattr(render_project_module, "organize_imports", refuse)
+    again = render_project_module.render_project(case_schema("examples"), package=PACKAGE)
+    assert again == first
+    monkeypatch.undo()
+    fmt._cache_dir.cache_clear()

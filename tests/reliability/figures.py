@@ -16,7 +16,7 @@ _PROFILES = {
     "valid_seed_runs": (2, 5),  # of those, rendered again under another PYTHONHASHSEED
     "migration_examples": (40, 400),  # random valid spec sets planned as a first migration
     "kills": (20, 60),  # SIGKILLed `scaffold generate` runs
-    "schemathesis_cases": (20, 100),  # examples per API operation
+    "schemathesis_cases": (100, 200),  # examples per API operation
 }
 SHRINK = LONG  # shrinking a failure can take minutes: only in the long profile
 PROFILE: dict[str, int] = {key: pair[1 if LONG else 0] for key, pair in _PROFILES.items()}

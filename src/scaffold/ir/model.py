@@ -16,6 +16,7 @@ Two layers:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -350,15 +351,17 @@ def dump_json(node: Any) -> str:
     return json.dumps(dataclasses.asdict(node), indent=2, sort_keys=True) + "\n"
 
 
+@functools.cache
+def _field_types(tp: type) -> tuple[tuple[str, Any], ...]:
+    """(name, resolved type) of every field of dataclass `tp` (resolving hints is slow: once)."""
+    hints = typing.get_type_hints(tp)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(tp))
+
+
 def _build(tp: Any, data: Any) -> Any:
     """Rebuild a frozen dataclass tree from `dataclasses.asdict` output."""
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        hints = typing.get_type_hints(tp)
-        kwargs = {
-            f.name: _build(hints[f.name], data[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in data
-        }
+        kwargs = {name: _build(hint, data[name]) for name, hint in _field_types(tp) if name in data}
         return tp(**kwargs)
     origin = typing.get_origin(tp)
     if origin is tuple:

@@ -16,6 +16,22 @@ def entity_templates_dir() -> Path:
     return templates_dir() / "entity"
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user cache folder (keyed by Jinja on each template's source
+    checksum, so an edited template is compiled again); None when the disk cache is off."""
+    from scaffold.render.format import cache_root
+
+    root = cache_root()
+    if root is None:
+        return None
+    folder = root / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @lru_cache(maxsize=4)
 def make_environment(folder: str | None = None) -> jinja2.Environment:
     """A Jinja environment over `folder` (default: templates/entity) with StrictUndefined.
@@ -30,6 +46,7 @@ def make_environment(folder: str | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.globals.update(pysource.GLOBALS)
     env.filters.update(pysource.FILTERS)

@@ -107,6 +107,54 @@ def format_many(texts: Sequence[str]) -> list[str]:
     return [_cache[key] for key in keys]
 
 
+_final: dict[str, str] = {}
+
+
+def final_key(raw: str, package: str) -> str:
+    """The cache key of a generated module's final text: its raw template output, the package
+    (imports are sorted against it), the formatter, and the code that post-processes it."""
+    digest = hashlib.sha256(f"final {package} {_post_processing_id()}\0".encode())
+    digest.update(_key(raw).encode())
+    return digest.hexdigest()
+
+
+def cached_final(key: str) -> str | None:
+    """The final (import-organized, formatted, verified) text cached under `key`, if any.
+
+    `SCAFFOLD_NO_CACHE=1` turns this cache off altogether (in memory too), so every module goes
+    through the whole pipeline: what the fuzzing and the formatter tests rely on.
+    """
+    if cache_root() is None:
+        return None
+    text = _final.get(key)
+    if text is None:
+        text = _disk_get(key)
+        if text is not None:
+            _final[key] = text
+    return text
+
+
+def store_final(key: str, text: str) -> None:
+    if cache_root() is None:
+        return
+    _final[key] = text
+    _disk_put(key, text)
+
+
+@lru_cache(maxsize=1)
+def _post_processing_id() -> str:
+    """A digest of the render stage's post-processing code (imports.py and this module), so a
+    changed scaffold never serves text an older one made."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in ("imports.py", "format.py"):
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
 def _check_parses(text: str) -> None:
     try:
         ast.parse(text)
@@ -282,16 +330,21 @@ def _formatter_id() -> str:
     return f"black {black_version()} ruff {ruff} line-length {LINE_LENGTH} target {TARGET}"
 
 
-@lru_cache(maxsize=1)
-def _cache_dir() -> Path | None:
+def cache_root() -> Path | None:
+    """scaffold's user cache folder, or None when `SCAFFOLD_NO_CACHE` turns the disk cache off."""
     if os.environ.get("SCAFFOLD_NO_CACHE"):
         return None
     base = os.environ.get("SCAFFOLD_CACHE_DIR")
     if base:
-        return Path(base) / "format"
+        return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    root = Path(xdg) if xdg else Path.home() / ".cache"
-    return root / "scaffold" / "format"
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "scaffold"
+
+
+@lru_cache(maxsize=1)
+def _cache_dir() -> Path | None:
+    root = cache_root()
+    return None if root is None else root / "format"
 
 
 def _disk_get(key: str) -> str | None:

@@ -10,7 +10,13 @@ from scaffold.ir.model import Entity, Schema
 from scaffold.render import pysource
 from scaffold.render.environment import make_environment
 from scaffold.render.errors import RenderError
-from scaffold.render.format import format_many, verify_python
+from scaffold.render.format import (
+    cached_final,
+    final_key,
+    format_many,
+    store_final,
+    verify_python,
+)
 from scaffold.render.imports import organize_imports
 from scaffold.render.registry import Template, applicable
 
@@ -28,7 +34,7 @@ def render_project(
     env = make_environment()
     project = pysource.ProjectView(schema=schema, package=package)
     files: dict[str, str] = {}
-    python: list[str] = []
+    python: list[tuple[str, str]] = []  # (path, cache key) of the modules still to finish
     for template, entity in applicable(schema):
         path = template.path_for(src=src_dir.strip("/") or ".", package=package, entity=entity)
         source = entity.spec_path if entity is not None else f"{specs_dir.rstrip('/')}/*.yaml"
@@ -41,23 +47,33 @@ def render_project(
         if entity is not None:
             context["entity"] = entity
             context["view"] = project.view(entity)
-        files[path] = _render_one(env, template, path, context, package)
-        if template.python:
-            python.append(path)
-    # one formatter run for every Python file (format.py: ruff, black-identical, cached)
-    for path, text in zip(python, format_many([files[p] for p in python]), strict=True):
+        raw = _render_one(env, template, path, context)
+        if not template.python:
+            files[path] = raw
+            continue
+        # a module whose raw text was finished before (by any run) is taken from the cache:
+        # parsing, import sorting and formatting are the whole cost of a run
+        key = final_key(raw, package)
+        done = cached_final(key)
+        if done is not None:
+            files[path] = done
+            continue
+        verify_python(path, raw)
+        files[path] = organize_imports(raw, first_party=package)
+        python.append((path, key))
+    # one formatter run for every Python file left (format.py: ruff, black-identical, cached)
+    texts = format_many([files[path] for path, _ in python])
+    for (path, key), text in zip(python, texts, strict=True):
         verify_python(path, text)
         files[path] = text
+        store_final(key, text)
     return dict(sorted(files.items()))
 
 
 def _render_one(
-    env: jinja2.Environment,
-    template: Template,
-    path: str,
-    context: dict[str, Any],
-    package: str,
+    env: jinja2.Environment, template: Template, path: str, context: dict[str, Any]
 ) -> str:
+    """The template's raw output (Python modules are finished by `render_project`)."""
     try:
         text = env.get_template(template.name).render(context)
     except jinja2.TemplateError as exc:
@@ -66,10 +82,7 @@ def _render_one(
         raise RenderError(f"template {where} failed for {path}: {exc}") from None
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise RenderError(f"template {template.name} failed for {path}: {exc!r}") from None
-    if not template.python:
-        return text
-    verify_python(path, text)
-    return organize_imports(text, first_party=package)  # formatted by render_project
+    return text
 
 
 def entity_of(schema: Schema, name: str) -> Entity:
