@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold import __version__
 from scaffold.errors import UsageError
 from scaffold.project import STATE_DIR, Project
 
@@ -169,15 +168,13 @@ FINGERPRINT = f"{STATE_DIR}/fingerprint"
 def fingerprint(project: Project) -> str:
     """A hash of everything a run's output depends on: scaffold's own code and templates, the
     project settings, the specs and the migration snapshot."""
+    from scaffold.digest import code_digest
     from scaffold.templates_path import templates_dir
 
-    digest = hashlib.sha256(__version__.encode())
-    code = Path(__file__).resolve().parent
-    sources = sorted(code.rglob("*.py")) + sorted(
-        p for p in (templates_dir() / "entity").rglob("*") if p.is_file()
-    )
+    digest = hashlib.sha256(code_digest().encode())
+    templates = sorted(p for p in (templates_dir() / "entity").rglob("*") if p.is_file())
     state = [project.root / "scaffold.yaml", project.root / STATE_DIR / "snapshot.json"]
-    for path in [*sources, *state, *spec_files([project.specs_path])]:
+    for path in [*templates, *state, *spec_files([project.specs_path])]:
         digest.update(b"\0" + path.name.encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"-")
     return digest.hexdigest()

@@ -236,9 +236,9 @@ def test_render_serves_finished_modules_from_the_cache(
     monkeypatch.delenv("SCAFFOLD_NO_CACHE")
     monkeypatch.setenv("SCAFFOLD_CACHE_DIR", str(tmp_path))
     fmt._cache_dir.cache_clear()
-    monkeypatch.setattr(fmt, "_final", {})
+    monkeypatch.setattr(fmt, "_cache", {})
     first = render_project_module.render_project(case_schema("examples"), package=PACKAGE)
-    monkeypatch.setattr(fmt, "_final", {})  # a new process: only the disk cache is left
+    monkeypatch.setattr(fmt, "_cache", {})  # a new process: only the disk cache is left
 
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("a cached module was processed again")

@@ -13,7 +13,7 @@ Formatting used to be the whole cost of a run (~84 ms a module with `black.forma
     where ruff wrote such a line is formatted by black instead (found by the spec fuzzer).
   Texts outside what has been proven identical are handed to black too: text with characters that
   are not one column wide (wide East Asian characters, emoji, combining marks: the two measure
-  them differently), tabs, `'''` strings.
+  them differently), tabs, and (`_one_blank_line_after_imports`) `'''` strings.
   The proof: `tests/perf/test_format_identical.py` (every golden file, every raw template output,
   edge cases) and the valid-spec fuzzing (`tests/reliability/test_valid_specs.py`), which renders
   random spec sets through this path and requires `black --check`-clean output.
@@ -87,12 +87,7 @@ def format_many(texts: Sequence[str]) -> list[str]:
     keys = [_key(text) for text in texts]
     todo: dict[str, str] = {}
     for key, text in zip(keys, texts, strict=True):
-        if key in _cache or key in todo:
-            continue
-        cached = _disk_get(key)
-        if cached is not None:
-            _cache[key] = cached
-        else:
+        if key not in todo and _lookup(key) is None:
             todo[key] = text
     if todo:
         pending = list(todo.items())
@@ -102,18 +97,17 @@ def format_many(texts: Sequence[str]) -> list[str]:
                 _check_parses(text)
             done = _black_many([text for _, text in pending])
         for (key, _), result in zip(pending, done, strict=True):
-            _cache[key] = result
-            _disk_put(key, result)
+            _remember(key, result)
     return [_cache[key] for key in keys]
-
-
-_final: dict[str, str] = {}
 
 
 def final_key(raw: str, package: str) -> str:
     """The cache key of a generated module's final text: its raw template output, the package
-    (imports are sorted against it), the formatter, and the code that post-processes it."""
-    digest = hashlib.sha256(f"final {package} {_post_processing_id()}\0".encode())
+    (imports are sorted against it), the formatter, and scaffold's code (which post-processes it).
+    """
+    from scaffold.digest import code_digest
+
+    digest = hashlib.sha256(f"final {package} {code_digest()}\0".encode())
     digest.update(_key(raw).encode())
     return digest.hexdigest()
 
@@ -124,35 +118,27 @@ def cached_final(key: str) -> str | None:
     `SCAFFOLD_NO_CACHE=1` turns this cache off altogether (in memory too), so every module goes
     through the whole pipeline: what the fuzzing and the formatter tests rely on.
     """
-    if cache_root() is None:
-        return None
-    text = _final.get(key)
-    if text is None:
-        text = _disk_get(key)
-        if text is not None:
-            _final[key] = text
-    return text
+    return None if _cache_dir() is None else _lookup(key)
 
 
 def store_final(key: str, text: str) -> None:
-    if cache_root() is None:
-        return
-    _final[key] = text
+    if _cache_dir() is not None:
+        _remember(key, text)
+
+
+def _lookup(key: str) -> str | None:
+    """A cached result: from memory, else from the disk cache (then kept in memory)."""
+    text = _cache.get(key)
+    if text is None:
+        text = _disk_get(key)
+        if text is not None:
+            _cache[key] = text
+    return text
+
+
+def _remember(key: str, text: str) -> None:
+    _cache[key] = text
     _disk_put(key, text)
-
-
-@lru_cache(maxsize=1)
-def _post_processing_id() -> str:
-    """A digest of the render stage's post-processing code (imports.py and this module), so a
-    changed scaffold never serves text an older one made."""
-    digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in ("imports.py", "format.py"):
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
-    return digest.hexdigest()
 
 
 def _check_parses(text: str) -> None:
@@ -244,7 +230,6 @@ def _black_decides(text: str, result: str) -> bool:
     return (
         (not text.isascii() and _has_odd_width(text))
         or "\t" in text
-        or "'''" in text
         or _PARENTHESIZED_ANNOTATION.search(result) is not None
     )
 
