@@ -13,10 +13,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.dialects.postgresql.base import PGDialect
-
 from scaffold.ir.model import Column, ForeignKey, Index, Table
-from scaffold.migrate.metadata import sa_type
 from scaffold.migrate.ops import (
     AddCheck,
     AddColumn,
@@ -278,6 +275,11 @@ def _alter_column(op: Op, target: str) -> list[str]:
 
 
 def _using(c: Column) -> str:
+    # SQLAlchemy only for a type change: a regeneration that adds a column never imports it.
+    from sqlalchemy.dialects.postgresql.base import PGDialect
+
+    from scaffold.migrate.metadata import sa_type
+
     ddl = sa_type(c.sa_type).compile(dialect=PGDialect())  # type: ignore[no-untyped-call]
     return f'"{c.name}"::{ddl}'
 
