@@ -20,6 +20,7 @@ import functools
 import json
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -335,20 +336,49 @@ class Schema:
         return schema
 
 
-def load_tables(text: str) -> tuple[Table, ...]:
-    """Load the `tables` list of a snapshot written by `dump_tables`."""
-    return tuple(_build(Table, t) for t in json.loads(text)["tables"])
+def load_tables(text: str, reuse: Sequence[tuple[dict[str, Any], Table]] = ()) -> tuple[Table, ...]:
+    """Load the `tables` list of a snapshot written by `dump_tables`.
+
+    `reuse` pairs tables with their `plain` data: a snapshot table whose data is equal is that
+    table (no rebuilding), which is most of them after a small change.
+    """
+    known = {data["name"]: (data, table) for data, table in reuse}
+    out = []
+    for data in json.loads(text)["tables"]:
+        pair = known.get(data.get("name")) if isinstance(data, dict) else None
+        out.append(pair[1] if pair is not None and pair[0] == data else _build(Table, data))
+    return tuple(out)
 
 
-def dump_tables(tables: tuple[Table, ...]) -> str:
-    """Deterministic JSON of a table list (the migration snapshot)."""
-    data = {"version": 1, "tables": [dataclasses.asdict(t) for t in tables]}
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+def dump_tables(tables: Sequence[Table], data: Sequence[dict[str, Any]] | None = None) -> str:
+    """Deterministic JSON of a table list (the migration snapshot); `data`: their `plain` data."""
+    listed = list(data) if data is not None else [plain(t) for t in tables]
+    return json.dumps({"version": 1, "tables": listed}, indent=2, sort_keys=True) + "\n"
 
 
 def dump_json(node: Any) -> str:
     """Deterministic JSON of any IR node (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(dataclasses.asdict(node), indent=2, sort_keys=True) + "\n"
+    return json.dumps(plain(node), indent=2, sort_keys=True) + "\n"
+
+
+def plain(node: Any) -> Any:
+    """An IR node as JSON data: what `dataclasses.asdict` gives, without its deep copies."""
+    if isinstance(node, tuple | list):
+        return [plain(item) for item in node]
+    if isinstance(node, dict):
+        return {key: plain(value) for key, value in node.items()}
+    cls: type = type(node)
+    names = _field_names(cls)
+    if names is None:
+        return node
+    return {name: plain(getattr(node, name)) for name in names}
+
+
+@functools.cache
+def _field_names(tp: type) -> tuple[str, ...] | None:
+    if not dataclasses.is_dataclass(tp):
+        return None
+    return tuple(f.name for f in dataclasses.fields(tp))
 
 
 @functools.cache
@@ -396,4 +426,5 @@ __all__ = [
     "dump_json",
     "dump_tables",
     "load_tables",
+    "plain",
 ]

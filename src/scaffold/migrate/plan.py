@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scaffold.errors import DataLossRefused, ScaffoldError
-from scaffold.ir.model import Table, dump_tables, load_tables
+from scaffold.ir.model import Table, dump_tables, load_tables, plain
 from scaffold.migrate.compare import diff
 from scaffold.migrate.ops import (
     AddColumn,
@@ -55,7 +56,12 @@ def plan_migration(
     from the names alone. Raises `DataLossRefused` when the change could lose data and
     `allow_data_loss` is false.
     """
-    old = _load_snapshot(snapshot_text) if snapshot_text else ()
+    data = [plain(t) for t in tables]
+    snapshot = dump_tables(tables, data)
+    if snapshot_text == snapshot:
+        return None
+    reuse = list(zip(data, tables, strict=True))
+    old = _load_snapshot(snapshot_text, reuse) if snapshot_text else ()
     found = diff(old, tables)
     if not found.ops:
         return None
@@ -88,14 +94,14 @@ def plan_migration(
         content=content,
         ops=list(upgrade),
         risks=list(found.risks),
-        snapshot=dump_tables(tables),
+        snapshot=snapshot,
         summary=[str(op) for op in upgrade],
     )
 
 
-def _load_snapshot(text: str) -> tuple[Table, ...]:
+def _load_snapshot(text: str, reuse: list[tuple[dict[str, Any], Table]]) -> tuple[Table, ...]:
     try:
-        return load_tables(text)
+        return load_tables(text, reuse)
     except (ValueError, KeyError, TypeError) as exc:
         raise ScaffoldError(
             f".scaffold/snapshot.json is not a snapshot scaffold wrote ({exc}); restore it from "

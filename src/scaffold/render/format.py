@@ -358,10 +358,10 @@ def _disk_put(key: str, text: str) -> None:
         pass
 
 
-def verify_python(path: str, text: str) -> None:
-    """Raise `RenderError` unless `text` parses as Python (a template bug must stop the run)."""
+def verify_python(path: str, text: str) -> ast.Module:
+    """`text` parsed; `RenderError` unless it parses (a template bug must stop the run)."""
     try:
-        ast.parse(text, filename=path)
+        return ast.parse(text, filename=path)
     except SyntaxError as exc:
         line = (exc.text or "").rstrip()
         raise RenderError(

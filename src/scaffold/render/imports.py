@@ -103,14 +103,16 @@ def _collect(
                     block.froms.setdefault(module, set()).add((alias.name, alias.asname))
 
 
-def organize_imports(text: str, *, first_party: str) -> str:
+def organize_imports(text: str, *, first_party: str, tree: ast.Module | None = None) -> str:
     """`text` with its leading import block pruned to used names and sorted into sections.
 
     The block is the run of top-level imports (and one `if TYPE_CHECKING:` block of imports)
     after the module docstring. Sections, in order: `__future__`, standard library, third party,
-    `first_party`; one blank line between them, as ruff's isort writes them.
+    `first_party`; one blank line between them, as ruff's isort writes them. `tree`: `text`
+    already parsed.
     """
-    tree = ast.parse(text)
+    if tree is None:
+        tree = ast.parse(text)
     body = tree.body
     start = (
         1

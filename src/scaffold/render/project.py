@@ -58,8 +58,8 @@ def render_project(
         if done is not None:
             files[path] = done
             continue
-        verify_python(path, raw)
-        files[path] = organize_imports(raw, first_party=package)
+        tree = verify_python(path, raw)
+        files[path] = organize_imports(raw, first_party=package, tree=tree)
         python.append((path, key))
     # one formatter run for every Python file left (format.py: ruff, black-identical, cached)
     texts = format_many([files[path] for path, _ in python])
