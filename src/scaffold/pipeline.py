@@ -140,7 +140,9 @@ def file_owners(schema: Schema, files: Mapping[str, str]) -> dict[str, str]:
     for path in files:
         owners[path] = "project"
         for entity in schema.entities:
-            if f"/entities/{entity.module}/" in path or path.endswith(f"/test_{entity.plural}.py"):
+            if f"/entities/{entity.module}/" in path or path.endswith(
+                (f"/test_{entity.plural}.py", f"/factories_{entity.plural}.py")
+            ):
                 owners[path] = entity.spec_path
                 break
     return owners

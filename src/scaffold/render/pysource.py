@@ -562,6 +562,26 @@ class EntityView:
         return [r for r in self.e.refs if r.target != self.e.name]
 
     @cached_property
+    def factory_module(self) -> str:
+        """This entity's factory module in the generated tests (`factories_<plural>`)."""
+        return f"factories_{self.e.plural}"
+
+    def factory_of(self, entity_name: str) -> str:
+        """`factories_<plural>.make_<name>` for an entity of the project, by name."""
+        target = self.project.view(self.project.schema.entity(entity_name))
+        return f"{target.factory_module}.make_{entity_name}"
+
+    @cached_property
+    def factory_imports(self) -> list[str]:
+        """The other factory modules this entity's factory calls (parents, the owner's user)."""
+        names = {
+            self.project.view(self.project.schema.entity(r.target)).factory_module
+            for r in self.factory_refs
+        }
+        names.discard(self.factory_module)
+        return sorted(names)
+
+    @cached_property
     def owner_column_name(self) -> str | None:
         return self.e.owner.column if self.e.owner.kind == "user" else None
 
@@ -618,10 +638,10 @@ def sample_source(field: Field, column: Column) -> str:
     if field.pattern and kind in ("string", "text", "password"):
         return repr(pattern_example(field.pattern, field.min_length or 0, max_length))
     if kind in ("string", "text"):
-        return f"_text(n, {field.name!r}, {field.min_length or 0}, {max_length})"
+        return f"factory_support.text(n, {field.name!r}, {field.min_length or 0}, {max_length})"
     if kind == "password":
         shortest = max(field.min_length or 0, 8)
-        return f"_text(n, 'secret-password', {shortest}, {max_length})"
+        return f"factory_support.text(n, 'secret-password', {shortest}, {max_length})"
     if kind == "email":
         return 'f"user{n}@example.com"'
     if kind == "url":

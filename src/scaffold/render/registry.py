@@ -52,8 +52,10 @@ TEMPLATES: tuple[Template, ...] = (
     # tests of its actions instead.
     Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_has_api),
     Template("test_actions.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_no_api),
+    Template("entity_factories.py.jinja", "entity", "tests/entities/factories_{plural}.py"),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
     Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
+    Template("factory_support.py.jinja", "project", "tests/entities/factory_support.py"),
     Template("factories.py.jinja", "project", "tests/entities/factories.py"),
 )
 

@@ -4,329 +4,37 @@
 `make_<entity>(session, owner=actor, **values)` inserts a row whose values respect every
 constraint of its spec (lengths, ranges, patterns, enums, uniques) and commits it; keyword
 arguments override any column. `<entity>_payload(session, owner=actor, **values)` returns a valid
-JSON body for its POST route, with the parents it refers to created for `owner`.
+JSON body for its POST route, with the parents it refers to created for `owner`. Each entity's
+live in `factories_<plural>.py` (so a change to one spec regenerates one module); this module
+gathers them.
 """
 
-import datetime
-import itertools
-import uuid
-from decimal import Decimal
-from typing import Any
+from . import (
+    factories_audits,
+    factories_items,
+    factories_project_status_notes,
+    factories_projects,
+    factories_tags,
+    factories_users,
+    factory_support,
+)
 
-from pydantic_core import to_jsonable_python
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from probeapp.auth import Actor
-from probeapp.core.security import hash_password
-from probeapp.entities.audits.model import Audit
-from probeapp.entities.items.model import Item
-from probeapp.entities.project_status_notes.model import ProjectStatusNote
-from probeapp.entities.projects.model import Project
-from probeapp.entities.tags.model import Tag
-from probeapp.entities.users.model import User
-
-_sequence = itertools.count(1)
-
-
-def _text(n: int, label: str, min_length: int, max_length: int | None) -> str:
-    """A string unique to `n` (as far as `max_length` allows), within the length limits."""
-    text = f"{label}-{n}"
-    if max_length is not None and len(text) > max_length:
-        text = str(n)[-max_length:]
-    return text.ljust(min_length, "x")
-
-
-async def make_owner(session: AsyncSession, roles: tuple[str, ...] = ()) -> Actor:
-    """A new actor, for parents a test does not care about."""
-    return Actor(id=uuid.uuid4(), roles=frozenset(roles))
-
-
-def project_values(n: int) -> dict[str, Any]:
-    """Valid values of a project's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "name": _text(n, "name", 2, 80),
-        "code": "AAA-0",
-        "budget": Decimal("0"),
-        "rating": float(0.0 + n % 6),
-        "starts_on": datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 365),
-        "ends_at": datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
-        + datetime.timedelta(minutes=n),
-        "homepage": f"https://example.com/{n}",
-        "contact": f"user{n}@example.com",
-        "status": "draft",
-        "meta": {"n": n},
-        "external_id": uuid.uuid4(),
-        "priority": (1 + n % 5),
-        "big": (n),
-        "archived": False,
-    }
-
-
-async def _project_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new project: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_project(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> Project:
-    """Insert a valid project and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = project_values(next(_sequence))
-    data.update(await _project_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Project(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def project_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /projects`; parents are made for `owner` unless given."""
-    data = project_values(next(_sequence))
-    data.update(await _project_refs(session, owner, values))
-    data.update(values)
-    keys = {
-        "name",
-        "code",
-        "budget",
-        "rating",
-        "starts_on",
-        "ends_at",
-        "homepage",
-        "contact",
-        "status",
-        "meta",
-        "external_id",
-        "priority",
-        "big",
-        "archived",
-    }
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def project_status_note_values(n: int) -> dict[str, Any]:
-    """Valid values of a project_status_note's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "body": _text(n, "body", 1, 2000),
-    }
-
-
-async def _project_status_note_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new project_status_note: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    if "project_id" not in values:
-        project = await make_project(session, owner=owner)
-        refs.update(project_id=project.id)
-    return refs
-
-
-async def make_project_status_note(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> ProjectStatusNote:
-    """Insert a valid project_status_note and commit; `values` override any column."""
-    if owner is None:
-        owner = await make_owner(session)
-    data = project_status_note_values(next(_sequence))
-    data.update(await _project_status_note_refs(session, owner, values))
-    data.update(values)
-    row = ProjectStatusNote(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def project_status_note_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /project_status_notes`; parents are made for `owner` unless given."""
-    data = project_status_note_values(next(_sequence))
-    data.update(await _project_status_note_refs(session, owner, values))
-    data.update(values)
-    keys = {"project_id", "body"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def tag_values(n: int) -> dict[str, Any]:
-    """Valid values of a tag's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "label": _text(n, "label", 0, 40),
-    }
-
-
-async def _tag_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new tag: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_tag(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Tag:
-    """Insert a valid tag and commit; `values` override any column."""
-    data = tag_values(next(_sequence))
-    data.update(await _tag_refs(session, owner, values))
-    data.update(values)
-    row = Tag(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def tag_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /tags`; parents are made for `owner` unless given."""
-    data = tag_values(next(_sequence))
-    data.update(await _tag_refs(session, owner, values))
-    data.update(values)
-    keys = {"label"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def item_values(n: int) -> dict[str, Any]:
-    """Valid values of a item's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "title": _text(n, "title", 0, 60),
-        "quantity": (0 + n),
-    }
-
-
-async def _item_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new item: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    if "project_id" not in values:
-        project = await make_project(session, owner=owner)
-        refs.update(project_id=project.id)
-    if "tag_id" not in values:
-        tag = await make_tag(session, owner=owner)
-        refs.update(tag_id=tag.id)
-    return refs
-
-
-async def make_item(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Item:
-    """Insert a valid item and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = item_values(next(_sequence))
-    data.update(await _item_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Item(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def item_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /items`; parents are made for `owner` unless given."""
-    data = item_values(next(_sequence))
-    data.update(await _item_refs(session, owner, values))
-    data.update(values)
-    keys = {"title", "project_id", "tag_id", "quantity"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def audit_values(n: int) -> dict[str, Any]:
-    """Valid values of a audit's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "event": _text(n, "event", 0, 40),
-    }
-
-
-async def _audit_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new audit: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    if "item_id" not in values:
-        item = await make_item(session, owner=owner)
-        refs.update(item_id=item.id)
-    return refs
-
-
-async def make_audit(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Audit:
-    """Insert a valid audit and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = audit_values(next(_sequence))
-    data.update(await _audit_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Audit(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def audit_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /audits`; parents are made for `owner` unless given."""
-    data = audit_values(next(_sequence))
-    data.update(await _audit_refs(session, owner, values))
-    data.update(values)
-    keys = {"event", "item_id"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def user_values(n: int) -> dict[str, Any]:
-    """Valid values of a user's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "email": f"user{n}@example.com",
-        "password": _text(n, "secret-password", 8, 128),
-    }
-
-
-async def _user_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new user: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_user(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> User:
-    """Insert a valid user and commit; `values` override any column."""
-    data = user_values(next(_sequence))
-    data.update(await _user_refs(session, owner, values))
-    data.update(values)
-    if isinstance(data.get("password"), str):
-        data["password"] = hash_password(data["password"])
-    row = User(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def user_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /users`; parents are made for `owner` unless given."""
-    data = user_values(next(_sequence))
-    data.update(await _user_refs(session, owner, values))
-    data.update(values)
-    keys = {"email", "password"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
+make_owner = factory_support.make_owner
+project_values = factories_projects.project_values
+make_project = factories_projects.make_project
+project_payload = factories_projects.project_payload
+project_status_note_values = factories_project_status_notes.project_status_note_values
+make_project_status_note = factories_project_status_notes.make_project_status_note
+project_status_note_payload = factories_project_status_notes.project_status_note_payload
+tag_values = factories_tags.tag_values
+make_tag = factories_tags.make_tag
+tag_payload = factories_tags.tag_payload
+item_values = factories_items.item_values
+make_item = factories_items.make_item
+item_payload = factories_items.item_payload
+audit_values = factories_audits.audit_values
+make_audit = factories_audits.make_audit
+audit_payload = factories_audits.audit_payload
+user_values = factories_users.user_values
+make_user = factories_users.make_user
+user_payload = factories_users.user_payload

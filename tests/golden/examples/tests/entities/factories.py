@@ -4,366 +4,41 @@
 `make_<entity>(session, owner=actor, **values)` inserts a row whose values respect every
 constraint of its spec (lengths, ranges, patterns, enums, uniques) and commits it; keyword
 arguments override any column. `<entity>_payload(session, owner=actor, **values)` returns a valid
-JSON body for its POST route, with the parents it refers to created for `owner`.
+JSON body for its POST route, with the parents it refers to created for `owner`. Each entity's
+live in `factories_<plural>.py` (so a change to one spec regenerates one module); this module
+gathers them.
 """
 
-import datetime
-import itertools
-import uuid
-from typing import Any
-
-from pydantic_core import to_jsonable_python
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from probeapp.auth import Actor
-from probeapp.core.security import hash_password
-from probeapp.entities.chats.model import Chat
-from probeapp.entities.comments.model import Comment
-from probeapp.entities.documents.model import Document
-from probeapp.entities.messages.model import Message
-from probeapp.entities.suggestions.model import Suggestion
-from probeapp.entities.tasks.model import Task
-from probeapp.entities.users.model import User
-
-_sequence = itertools.count(1)
-
-
-def _text(n: int, label: str, min_length: int, max_length: int | None) -> str:
-    """A string unique to `n` (as far as `max_length` allows), within the length limits."""
-    text = f"{label}-{n}"
-    if max_length is not None and len(text) > max_length:
-        text = str(n)[-max_length:]
-    return text.ljust(min_length, "x")
-
-
-async def make_owner(session: AsyncSession, roles: tuple[str, ...] = ()) -> Actor:
-    """A new actor, for parents a test does not care about."""
-    return Actor(id=uuid.uuid4(), roles=frozenset(roles))
-
-
-def chat_values(n: int) -> dict[str, Any]:
-    """Valid values of a chat's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "title": _text(n, "title", 0, None),
-        "last_context": {"n": n},
-    }
-
-
-async def _chat_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new chat: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_chat(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Chat:
-    """Insert a valid chat and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = chat_values(next(_sequence))
-    data.update(await _chat_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Chat(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def chat_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /chats`; parents are made for `owner` unless given."""
-    data = chat_values(next(_sequence))
-    data.update(await _chat_refs(session, owner, values))
-    data.update(values)
-    keys = {"title", "last_context", "visibility"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def document_values(n: int) -> dict[str, Any]:
-    """Valid values of a document's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "title": _text(n, "title", 0, None),
-        "content": _text(n, "content", 0, None),
-        "kind": "text",
-    }
-
-
-async def _document_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new document: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_document(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> Document:
-    """Insert a valid document and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = document_values(next(_sequence))
-    data.update(await _document_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Document(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def document_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /documents`; parents are made for `owner` unless given."""
-    data = document_values(next(_sequence))
-    data.update(await _document_refs(session, owner, values))
-    data.update(values)
-    keys = {"title", "content", "kind"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def message_values(n: int) -> dict[str, Any]:
-    """Valid values of a message's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "role": _text(n, "role", 0, 32),
-        "parts": {"n": n},
-        "attachments": {"n": n},
-    }
-
-
-async def _message_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new message: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    if "chat_id" not in values:
-        chat = await make_chat(session, owner=owner)
-        refs.update(chat_id=chat.id)
-    return refs
-
-
-async def make_message(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> Message:
-    """Insert a valid message and commit; `values` override any column."""
-    if owner is None:
-        owner = await make_owner(session)
-    data = message_values(next(_sequence))
-    data.update(await _message_refs(session, owner, values))
-    data.update(values)
-    row = Message(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def message_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /messages`; parents are made for `owner` unless given."""
-    data = message_values(next(_sequence))
-    data.update(await _message_refs(session, owner, values))
-    data.update(values)
-    keys = {"chat_id", "role", "parts", "attachments"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def suggestion_values(n: int) -> dict[str, Any]:
-    """Valid values of a suggestion's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "original_text": _text(n, "original_text", 0, None),
-        "suggested_text": _text(n, "suggested_text", 0, None),
-        "description": _text(n, "description", 0, None),
-        "is_resolved": False,
-    }
-
-
-async def _suggestion_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new suggestion: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    if "document_id" not in values:
-        document = await make_document(session, owner=owner)
-        refs.update(document_id=document.id, document_created_at=document.created_at)
-    return refs
-
-
-async def make_suggestion(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> Suggestion:
-    """Insert a valid suggestion and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = suggestion_values(next(_sequence))
-    data.update(await _suggestion_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Suggestion(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def suggestion_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /suggestions`; parents are made for `owner` unless given."""
-    data = suggestion_values(next(_sequence))
-    data.update(await _suggestion_refs(session, owner, values))
-    data.update(values)
-    keys = {
-        "document_id",
-        "document_created_at",
-        "original_text",
-        "suggested_text",
-        "description",
-        "is_resolved",
-    }
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def task_values(n: int) -> dict[str, Any]:
-    """Valid values of a task's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "title": _text(n, "title", 0, 200),
-        "done": False,
-        "due": datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 365),
-    }
-
-
-async def _task_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new task: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_task(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Task:
-    """Insert a valid task and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = task_values(next(_sequence))
-    data.update(await _task_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Task(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def task_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /tasks`; parents are made for `owner` unless given."""
-    data = task_values(next(_sequence))
-    data.update(await _task_refs(session, owner, values))
-    data.update(values)
-    keys = {"title", "done", "due"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def comment_values(n: int) -> dict[str, Any]:
-    """Valid values of a comment's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "body": _text(n, "body", 1, 5000),
-    }
-
-
-async def _comment_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new comment: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    if "task_id" not in values:
-        task = await make_task(session, owner=owner)
-        refs.update(task_id=task.id)
-    return refs
-
-
-async def make_comment(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> Comment:
-    """Insert a valid comment and commit; `values` override any column.
-
-    The row belongs to `owner` (a new user when None).
-    """
-    if owner is None:
-        owner = await make_owner(session)
-    data = comment_values(next(_sequence))
-    data.update(await _comment_refs(session, owner, values))
-    data["user_id"] = owner.id
-    data.update(values)
-    row = Comment(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def comment_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /comments`; parents are made for `owner` unless given."""
-    data = comment_values(next(_sequence))
-    data.update(await _comment_refs(session, owner, values))
-    data.update(values)
-    keys = {"body", "task_id"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
-
-
-def user_values(n: int) -> dict[str, Any]:
-    """Valid values of a user's own fields (not its refs or owner), unique to `n`."""
-    return {
-        "email": f"user{n}@example.com",
-        "password": _text(n, "secret-password", 8, 128),
-    }
-
-
-async def _user_refs(
-    session: AsyncSession, owner: Actor | None, values: dict[str, Any]
-) -> dict[str, Any]:
-    """The ref columns of a new user: from `values`, or parents made for `owner`."""
-    refs: dict[str, Any] = {}
-    return refs
-
-
-async def make_user(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> User:
-    """Insert a valid user and commit; `values` override any column."""
-    data = user_values(next(_sequence))
-    data.update(await _user_refs(session, owner, values))
-    data.update(values)
-    if isinstance(data.get("password"), str):
-        data["password"] = hash_password(data["password"])
-    row = User(**data)
-    session.add(row)
-    await session.commit()
-    return row
-
-
-async def user_payload(
-    session: AsyncSession, *, owner: Actor | None = None, **values: Any
-) -> dict[str, Any]:
-    """A valid body for `POST /users`; parents are made for `owner` unless given."""
-    data = user_values(next(_sequence))
-    data.update(await _user_refs(session, owner, values))
-    data.update(values)
-    keys = {"email", "password"}
-    return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}
+from . import (
+    factories_chats,
+    factories_comments,
+    factories_documents,
+    factories_messages,
+    factories_suggestions,
+    factories_tasks,
+    factories_users,
+    factory_support,
+)
+
+make_owner = factory_support.make_owner
+chat_values = factories_chats.chat_values
+make_chat = factories_chats.make_chat
+chat_payload = factories_chats.chat_payload
+document_values = factories_documents.document_values
+make_document = factories_documents.make_document
+document_payload = factories_documents.document_payload
+message_values = factories_messages.message_values
+make_message = factories_messages.make_message
+message_payload = factories_messages.message_payload
+suggestion_values = factories_suggestions.suggestion_values
+make_suggestion = factories_suggestions.make_suggestion
+suggestion_payload = factories_suggestions.suggestion_payload
+task_values = factories_tasks.task_values
+make_task = factories_tasks.make_task
+task_payload = factories_tasks.task_payload
+comment_values = factories_comments.comment_values
+make_comment = factories_comments.make_comment
+comment_payload = factories_comments.comment_payload
+user_values = factories_users.user_values
+make_user = factories_users.make_user
+user_payload = factories_users.user_payload
