@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from scaffold.ir.model import Schema, dump_tables, load_tables
+from scaffold.ir.model import Schema, dump_tables, load_tables, plain
 
 from .conftest import REPO, example_schema
 
@@ -30,6 +32,25 @@ def test_json_round_trip_and_determinism() -> None:
     assert Schema.from_json(text).to_json() == text
     assert example_schema().to_json() == text
     assert load_tables(dump_tables(schema.tables)) == schema.tables
+
+
+def test_snapshot_text_is_the_same_with_or_without_a_previous_snapshot() -> None:
+    """Unchanged tables' text comes from the previous snapshot: the result must not depend on it."""
+    tables = example_schema().tables
+    whole = dump_tables(tables)
+    assert whole == json.dumps(json.loads(whole), indent=2, sort_keys=True) + "\n"
+    assert dump_tables(tables, previous=whole) == whole
+    changed = (*tables[:2], dataclasses.replace(tables[2], name="renamed"), *tables[3:])
+    fresh = dump_tables(changed)
+    assert dump_tables(changed, previous=whole) == fresh
+    assert dump_tables(tables[1:], previous=whole) == dump_tables(tables[1:])
+    # a previous snapshot in another layout (re-indented by hand) is simply not reused
+    other = json.dumps(json.loads(whole), indent=4)
+    assert dump_tables(tables, previous=other) == whole
+    # a previous table whose data differs under the same name is not reused
+    edited = whole.replace('"nullable": false', '"nullable": true', 1)
+    assert dump_tables(tables, previous=edited) == whole
+    assert load_tables(whole, [(plain(t), t) for t in tables]) == tables
 
 
 def test_same_ir_under_other_hash_seeds() -> None:

@@ -350,10 +350,55 @@ def load_tables(text: str, reuse: Sequence[tuple[dict[str, Any], Table]] = ()) -
     return tuple(out)
 
 
-def dump_tables(tables: Sequence[Table], data: Sequence[dict[str, Any]] | None = None) -> str:
-    """Deterministic JSON of a table list (the migration snapshot); `data`: their `plain` data."""
+def dump_tables(
+    tables: Sequence[Table],
+    data: Sequence[dict[str, Any]] | None = None,
+    previous: str | None = None,
+) -> str:
+    """Deterministic JSON of a table list (the migration snapshot); `data`: their `plain` data.
+
+    `previous`, an earlier snapshot: the text of every table whose data is unchanged is taken
+    from it (json's indented output is pure Python, ~40 ms for 50 tables); the result is the
+    same text either way.
+    """
     listed = list(data) if data is not None else [plain(t) for t in tables]
-    return json.dumps({"version": 1, "tables": listed}, indent=2, sort_keys=True) + "\n"
+    if not listed:
+        return json.dumps({"version": 1, "tables": []}, indent=2, sort_keys=True) + "\n"
+    known = _snapshot_chunks(previous) if previous else {}
+    parts = []
+    for item in listed:
+        chunk = known.get(str(item.get("name")))
+        if chunk is None or json.loads(chunk) != item:
+            chunk = _indent(json.dumps(item, indent=2, sort_keys=True))
+        parts.append(chunk)
+    return _SNAPSHOT_OPEN + ",\n".join(parts) + _SNAPSHOT_CLOSE
+
+
+_SNAPSHOT_OPEN = '{\n  "tables": [\n'
+_SNAPSHOT_CLOSE = '\n  ],\n  "version": 1\n}\n'
+_CHUNK_SEP = "\n    },\n    {\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.split("\n"))
+
+
+def _snapshot_chunks(text: str) -> dict[str, str]:
+    """name → text of each table of a snapshot in `dump_tables`' layout ({} for any other)."""
+    if not (text.startswith(_SNAPSHOT_OPEN + "    {\n") and text.endswith(_SNAPSHOT_CLOSE)):
+        return {}
+    body = text[len(_SNAPSHOT_OPEN) + len("    {\n") : -len(_SNAPSHOT_CLOSE)]
+    if not body.endswith("\n    }"):
+        return {}
+    chunks: dict[str, str] = {}
+    for piece in body[: -len("\n    }")].split(_CHUNK_SEP):
+        # the table's own "name" key, at its top level (indent 6), names the chunk
+        for line in piece.split("\n"):
+            if line.startswith('      "name": '):
+                name = json.loads(line[len('      "name": ') :].rstrip(","))
+                chunks[name] = "    {\n" + piece + "\n    }"
+                break
+    return chunks
 
 
 def dump_json(node: Any) -> str:

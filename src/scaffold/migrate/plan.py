@@ -57,7 +57,7 @@ def plan_migration(
     `allow_data_loss` is false.
     """
     data = [plain(t) for t in tables]
-    snapshot = dump_tables(tables, data)
+    snapshot = dump_tables(tables, data, previous=snapshot_text)
     if snapshot_text == snapshot:
         return None
     reuse = list(zip(data, tables, strict=True))
