@@ -358,10 +358,17 @@ def _disk_put(key: str, text: str) -> None:
         pass
 
 
-def verify_python(path: str, text: str) -> ast.Module:
-    """`text` parsed; `RenderError` unless it parses (a template bug must stop the run)."""
+def verify_python(path: str, text: str, *, tree: bool = True) -> ast.Module | None:
+    """`text` parsed; `RenderError` unless it parses (a template bug must stop the run).
+
+    `tree=False` compiles `text` instead of building its syntax tree (faster for a large
+    module, and as strict), returning None: for a finished module, which nothing reads again.
+    """
     try:
-        return ast.parse(text, filename=path)
+        if tree:
+            return ast.parse(text, filename=path)
+        compile(text, path, "exec", dont_inherit=True)
+        return None
     except SyntaxError as exc:
         line = (exc.text or "").rstrip()
         raise RenderError(

@@ -64,7 +64,7 @@ def render_project(
     # one formatter run for every Python file left (format.py: ruff, black-identical, cached)
     texts = format_many([files[path] for path, _ in python])
     for (path, key), text in zip(python, texts, strict=True):
-        verify_python(path, text)
+        verify_python(path, text, tree=False)
         files[path] = text
         store_final(key, text)
     return dict(sorted(files.items()))

@@ -236,9 +236,18 @@ class _Tracked:
         return self.generated_equals(disk)
 
 
-def _tracked(root: Path, path: str, manifest: Mapping[str, ManifestEntry]) -> _Tracked:
+def _tracked(
+    root: Path,
+    path: str,
+    manifest: Mapping[str, ManifestEntry],
+    bases: dict[str, str | None] | None = None,
+) -> _Tracked:
+    """`bases`: merge bases read so far in this plan (filled here; `_finish` reads them again)."""
     entry = manifest.get(path)
-    return _Tracked(entry=entry, base=read_text(root / base_path(path)))
+    base = read_text(root / base_path(path))
+    if bases is not None:
+        bases[path] = base
+    return _Tracked(entry=entry, base=base)
 
 
 def _plan_rendered(
@@ -298,18 +307,21 @@ def plan_writes(
     manifest = load_manifest(root)
     owners = owners or {}
     files: list[FileChange] = []
+    bases: dict[str, str | None] = {}
     for path in sorted(rendered):
         check_rel_path(path)
-        tracked = _tracked(root, path, manifest)
+        tracked = _tracked(root, path, manifest, bases)
         owner = owners.get(path) or (tracked.entry.owner if tracked.entry else None)
         disk = read_text(root / path)
         files.append(_plan_rendered(path, rendered[path], disk, tracked, force=force, owner=owner))
     for path in sorted(set(manifest) - set(rendered)):
-        files.append(_plan_dropped(path, read_text(root / path), _tracked(root, path, manifest)))
+        files.append(
+            _plan_dropped(path, read_text(root / path), _tracked(root, path, manifest, bases))
+        )
     files.sort(key=lambda c: c.path)
     mig = _plan_migration(root, migration) if migration is not None else None
     snap = _plan_snapshot(root, snapshot) if snapshot is not None else None
-    return _finish(root, files, manifest, migration=mig, snapshot=snap)
+    return _finish(root, files, manifest, migration=mig, snapshot=snap, bases=bases)
 
 
 def plan_destroy(root: Path, paths: Iterable[str]) -> WritePlan:
@@ -349,6 +361,7 @@ def _finish(
     *,
     migration: FileChange | None = None,
     snapshot: FileChange | None = None,
+    bases: Mapping[str, str | None] | None = None,
 ) -> WritePlan:
     """Add the state writes (merge bases, manifest) and order every write: the manifest last."""
     entries = dict(manifest)
@@ -365,7 +378,7 @@ def _finish(
                 change.path, change.owner, sha256_text(change.generated)
             )
         base = base_path(change.path)
-        current = read_text(root / base)
+        current = bases[change.path] if bases and change.path in bases else read_text(root / base)
         if current != change.generated:
             ops.append(DiskOp(base, current, change.generated))
     manifest_before = read_text(root / MANIFEST)
