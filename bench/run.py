@@ -362,6 +362,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     opts = parser.parse_args()
     described = machine()
+    # scaffold's bytecode, as an installed wheel has it (PYTHONDONTWRITEBYTECODE may be set, and
+    # an editable install is compiled only when first imported)
+    run([PY, "-m", "compileall", "-q", str(REPO / "src" / "scaffold")], REPO)
     drizzle_s = None
     if not opts.skip_drizzle:
         from drizzle import measure

@@ -582,16 +582,18 @@ class _Resolver:
     def enum_values(self, ent: _Ent, fname: str, values: list[str]) -> None:
         seen: set[str] = set()
         for i, value in enumerate(values):
-            where = ent.loaded.at("fields", fname, "values", i)
             if not ENUM_VALUE_RE.match(value) or len(value) > ENUM_LENGTH:
                 raise _LocatedBad(
-                    where,
+                    ent.loaded.at("fields", fname, "values", i),
                     f"enum value `{value}` of `{fname}` must be a word of letters, digits, "
                     f"`_`, `-` or `.` (at most {ENUM_LENGTH} characters)",
                     "write e.g. `in_progress`",
                 )
             if value in seen:
-                raise _LocatedBad(where, f"enum value `{value}` of `{fname}` is listed twice")
+                raise _LocatedBad(
+                    ent.loaded.at("fields", fname, "values", i),
+                    f"enum value `{value}` of `{fname}` is listed twice",
+                )
             seen.add(value)
 
     def number(
