@@ -6,6 +6,7 @@ them, so `scaffold --help` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -215,6 +216,9 @@ def destroy_entity(
 
 def main() -> None:
     """Console entry point."""
+    # scaffold's own models need no pydantic plugins; looking for them reads the metadata of every
+    # installed distribution (~15 ms a run). A value the user set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()
     except SystemExit:
