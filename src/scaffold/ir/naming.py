@@ -239,6 +239,18 @@ def _no_check_decorator(target: Any = None, **_options: Any) -> Any:
 def plural(name: str) -> str:
     """Plural of a snake_case name, inflecting its last word: `shelf_item` → `shelf_items`."""
     head, _, last = name.rpartition("_")
+    known = _known_plurals()
+    word = known.get(last)
+    if word is None or not NAME_RE.match(word):  # a cache file edited by hand is not trusted
+        word = _inflected(last)
+        known[last] = word
+        from scaffold.cache import write_json_cache
+
+        write_json_cache(_plurals_file(), known)
+    return f"{head}_{word}" if head else word
+
+
+def _inflected(last: str) -> str:
     engine = _inflect_engine()
     try:
         word = str(engine.plural_noun(last))  # type: ignore[attr-defined]
@@ -246,4 +258,22 @@ def plural(name: str) -> str:
         word = ""
     if not word or not NAME_RE.match(word):
         word = last + "s" if not last.endswith("s") else last + "es"
-    return f"{head}_{word}" if head else word
+    return word
+
+
+@lru_cache(maxsize=1)
+def _plurals_file() -> str:
+    """The cache file of plurals already inflected: they depend on inflect and on this code."""
+    from scaffold.cache import installed_version
+    from scaffold.digest import code_digest
+
+    key = f"{code_digest()} {installed_version('inflect')}"
+    return f"plurals-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
+@lru_cache(maxsize=1)
+def _known_plurals() -> dict[str, str]:
+    """Plurals inflected before (by any run): importing inflect costs ~15 ms a run."""
+    from scaffold.cache import read_json_cache
+
+    return read_json_cache(_plurals_file())

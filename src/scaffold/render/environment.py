@@ -19,7 +19,7 @@ def entity_templates_dir() -> Path:
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept in the user cache folder (keyed by Jinja on each template's source
     checksum, so an edited template is compiled again); None when the disk cache is off."""
-    from scaffold.render.format import cache_root
+    from scaffold.cache import cache_root
 
     root = cache_root()
     if root is None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib
+import importlib.util
 import os
 import re
 import subprocess
@@ -40,6 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from scaffold.cache import cache_root, installed_version
 from scaffold.render.errors import RenderError
 
 # The generated project's `[tool.black]`: line-length 100, target py311 (templates/project).
@@ -306,24 +308,8 @@ def _key(text: str) -> str:
 @lru_cache(maxsize=1)
 def _formatter_id() -> str:
     """What the cached output depends on: the formatter, black's version, ruff's, the settings."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        ruff = version("ruff")
-    except PackageNotFoundError:
-        ruff = "-"
+    ruff = installed_version("ruff") or "-"
     return f"black {black_version()} ruff {ruff} line-length {LINE_LENGTH} target {TARGET}"
-
-
-def cache_root() -> Path | None:
-    """scaffold's user cache folder, or None when `SCAFFOLD_NO_CACHE` turns the disk cache off."""
-    if os.environ.get("SCAFFOLD_NO_CACHE"):
-        return None
-    base = os.environ.get("SCAFFOLD_CACHE_DIR")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "scaffold"
 
 
 @lru_cache(maxsize=1)
@@ -380,6 +366,4 @@ def verify_python(path: str, text: str, *, tree: bool = True) -> ast.Module | No
 @lru_cache(maxsize=1)
 def black_version() -> str:
     """The black version the output is pinned to (golden files depend on it)."""
-    from importlib.metadata import version
-
-    return version("black")
+    return installed_version("black") or "-"
