@@ -88,6 +88,24 @@ def test_fast_path_equals_pure_python(seed: int) -> None:
     assert fast_taken > compared // 3  # the fast path is taken for most real specs
 
 
+def test_whole_file_variants_are_read_the_same() -> None:
+    """Line endings of other systems, document markers, a BOM, wider indentation."""
+    for text in _corpus():
+        variants = [
+            text.replace("\n", "\r\n"),
+            text.replace("\n", "\r"),
+            "\ufeff" + text,
+            "---\n" + text,
+            text + "...\n",
+            text + "\n\n\n",
+            text.replace("  ", "    "),
+        ]
+        for variant in variants:
+            done, node = yamlpos._compose_fast(variant)
+            if done:
+                assert _shape(node) == _slow(variant), variant
+
+
 @pytest.mark.parametrize(
     "text",
     [
