@@ -286,7 +286,7 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
                 f"data layer `{op}` (PostgreSQL, per call)",
                 f"{t['generated']:.0f} \u00b5s",
                 f"raw asyncpg, same SQL in a transaction {ref:.0f} \u00b5s{bare}",
-                f"{t['generated'] / ref:.1f}\u00d7",
+                f"{t['generated'] / ref:.2f}\u00d7",
                 "\u2264 2\u00d7",
             )
         )
@@ -298,8 +298,8 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
                 f"no pool pre-ping {get['generated_no_ping']:.0f} \u00b5s; one session kept "
                 f"{get['generated_one_session']:.0f} \u00b5s",
                 f"raw asyncpg, same SQL in a transaction {get['raw_tx']:.0f} \u00b5s",
-                f"{get['generated_no_ping'] / get['raw_tx']:.1f}\u00d7; "
-                f"{get['generated_one_session'] / get['raw_tx']:.1f}\u00d7",
+                f"{get['generated_no_ping'] / get['raw_tx']:.2f}\u00d7; "
+                f"{get['generated_one_session'] / get['raw_tx']:.2f}\u00d7",
                 "(diagnosis)",
             )
         )
