@@ -216,9 +216,11 @@ def _inflect_engine() -> object:
         sys.modules["typeguard"] = stand_in
         try:
             import inflect
+        except ImportError:  # an inflect that needs more of typeguard: patch the real one below
+            pass
         finally:
             del sys.modules["typeguard"]
-    elif "inflect" not in sys.modules:
+    if "inflect" not in sys.modules:
         import typeguard
 
         original = typeguard.typechecked
