@@ -116,3 +116,17 @@ def test_loaded_spec_locates_nested_values() -> None:
     assert str(loaded.key_at("fields", "title")) == "t/task.yaml:3:3"
     assert loaded.has("fields", "title", "type")
     assert not loaded.has("fields", "title", "default")
+
+
+@pytest.mark.parametrize("depth", [900, 5_000, 200_000])
+def test_deep_nesting_is_a_located_error_on_both_parsers(depth: int) -> None:
+    """libyaml stops at 1,000 levels and hands over; the pure-Python loader reports the depth."""
+    flow = "entity: task\nfields: " + "[" * depth + "]" * depth + "\n"
+    block = "entity: task\nfields:\n" + "".join("  " * i + "x:\n" for i in range(1, depth // 100))
+    for text in (flow, block):
+        with pytest.raises(SpecErrors) as caught:
+            load_text(text, "specs/task.yaml")
+        assert caught.value.diagnostics
+        for diagnostic in caught.value.diagnostics:
+            assert diagnostic.location.file == "specs/task.yaml"
+            assert diagnostic.location.line >= 1
