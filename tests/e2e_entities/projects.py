@@ -16,6 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SPECS = REPO / "specs"
 COVERAGE_SPECS = Path(__file__).resolve().parent / "specs_coverage"
+NAMES_SPECS = Path(__file__).resolve().parent / "specs_names"
 PACKAGE = "probeapp"
 
 

@@ -4,7 +4,8 @@ tests, on SQLite and on PostgreSQL.
 Two spec sets: the examples in `specs/` (the chat app and the task list: per-row visibility,
 `owner: {through}`, a composite primary key and a composite ref) and `specs_coverage/` (public,
 versioned, soft-deleted and shared tables, every field type, patterns, partial indexes, a mixed
-keyset order, nullable and restricting refs).
+keyset order, nullable and restricting refs). A third, `specs_names/`, holds names that meet the
+generated code's own (an entity `owner`, refs named `values` and `data`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from .projects import COVERAGE_SPECS, EXAMPLE_SPECS, bootstrap, project_env
+from .projects import COVERAGE_SPECS, EXAMPLE_SPECS, NAMES_SPECS, bootstrap, project_env
 
 pytestmark = pytest.mark.slow
 
-SPEC_SETS = {"examples": EXAMPLE_SPECS, "coverage": COVERAGE_SPECS}
+SPEC_SETS = {"examples": EXAMPLE_SPECS, "coverage": COVERAGE_SPECS, "names": NAMES_SPECS}
 # Databases each set's generated suite runs on. The examples run on both; the coverage set runs
 # on PostgreSQL, the stricter of the two (types, NUL bytes, JSONB), to keep this file near three
 # minutes on a loaded two-core CI machine. `E2E_ALL_DATABASES=1` runs every set on both.
@@ -30,6 +31,7 @@ DATABASES = {
     "coverage": (
         ("sqlite", "postgresql") if os.environ.get("E2E_ALL_DATABASES") == "1" else ("postgresql",)
     ),
+    "names": ("sqlite",),
 }
 
 
@@ -73,7 +75,7 @@ def test_generated_files_pass_ruff(project: Project) -> None:
 
 
 def test_generated_project_passes_mypy_strict(project: Project) -> None:
-    _check(project, "mypy", "--no-incremental", "src")
+    _check(project, "mypy", "--no-incremental", "src", "tests")
 
 
 def test_generated_tests_pass_on_the_databases(project: Project, postgres_server_url: str) -> None:

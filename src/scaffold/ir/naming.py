@@ -152,6 +152,57 @@ RESERVED_ENTITY_NAMES = frozenset(
     }
 )
 
+# Names the generated entity modules import (tests/ir/test_naming_imports.py keeps this list in
+# step with the templates): an entity whose class would have one of these names is refused.
+IMPORTED_CLASS_NAMES = frozenset(
+    {
+        "APIRouter",
+        "ActionResult",
+        "Actor",
+        "ActorDep",
+        "AfterValidator",
+        "Annotated",
+        "Any",
+        "AsyncSession",
+        "Awaitable",
+        "Base",
+        "BaseModel",
+        "BeforeValidator",
+        "Body",
+        "Callable",
+        "ConfigDict",
+        "DataError",
+        "Decimal",
+        "Email",
+        "Field",
+        "IntegrityError",
+        "InvalidCursor",
+        "IsoDate",
+        "Iterable",
+        "JsonValue",
+        "Literal",
+        "Mapped",
+        "Page",
+        "Query",
+        "Response",
+        "SessionDep",
+        "SkipJsonSchema",
+        "StrictDecimal",
+        "StringConstraints",
+        "TypeVar",
+        "Url",
+        "UtcDateTime",
+        "ValidationError",
+        "WithJsonSchema",
+    }
+)
+
+
+def clashes_with_import(entity: str) -> bool:
+    """True when `entity`'s class name is a name generated modules import (`email` → `Email`)."""
+    return entity in RESERVED_ENTITY_NAMES or class_name(entity) in IMPORTED_CLASS_NAMES
+
+
 # Plurals (module folders) that would clash with files next to them.
 RESERVED_MODULES = frozenset({"registry", "factories", "conftest"})
 

@@ -255,7 +255,7 @@ class _Resolver:
         for loaded in self.specs:
             spec = loaded.spec
             ok = self.check_name(spec.entity, "entity name", loaded.at("entity"))
-            if ok and spec.entity in naming.RESERVED_ENTITY_NAMES:
+            if ok and naming.clashes_with_import(spec.entity):
                 self.err(
                     loaded.at("entity"),
                     f"entity `{spec.entity}` would be the class "

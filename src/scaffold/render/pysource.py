@@ -412,6 +412,11 @@ class EntityView:
             if ref.target == self.e.name and ref.on_delete == "RESTRICT" and other is not self.e
         ]
 
+    def restricting_name(self, other: Entity, ref: Ref) -> str:
+        """`other`'s name in a test name, with the ref when `other` restricts by several refs."""
+        several = sum(1 for o, _ in self.restricted_by if o is other) > 1
+        return f"{other.name}_{ref.field}" if several else other.name
+
     @cached_property
     def password_fields(self) -> list[Field]:
         return [f for f in self.e.fields if f.kind == "password" and len(f.columns) == 1]

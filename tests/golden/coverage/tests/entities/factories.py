@@ -19,7 +19,7 @@ from . import (
     factory_support,
 )
 
-make_owner = factory_support.make_owner
+new_owner = factory_support.new_owner
 project_values = factories_projects.project_values
 make_project = factories_projects.make_project
 project_payload = factories_projects.project_payload

@@ -31,8 +31,8 @@ async def _audit_refs(
     """The ref columns of a new audit: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "item_id" not in values:
-        item = await factories_items.make_item(session, owner=owner)
-        refs.update(item_id=item.id)
+        item_row = await factories_items.make_item(session, owner=owner)
+        refs.update(item_id=item_row.id)
     return refs
 
 
@@ -42,7 +42,7 @@ async def make_audit(session: AsyncSession, *, owner: Actor | None = None, **val
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = audit_values(next(factory_support.SEQUENCE))
     data.update(await _audit_refs(session, owner, values))
     data["user_id"] = owner.id

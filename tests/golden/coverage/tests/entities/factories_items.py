@@ -32,11 +32,11 @@ async def _item_refs(
     """The ref columns of a new item: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "project_id" not in values:
-        project = await factories_projects.make_project(session, owner=owner)
-        refs.update(project_id=project.id)
+        project_row = await factories_projects.make_project(session, owner=owner)
+        refs.update(project_id=project_row.id)
     if "tag_id" not in values:
-        tag = await factories_tags.make_tag(session, owner=owner)
-        refs.update(tag_id=tag.id)
+        tag_row = await factories_tags.make_tag(session, owner=owner)
+        refs.update(tag_id=tag_row.id)
     return refs
 
 
@@ -46,7 +46,7 @@ async def make_item(session: AsyncSession, *, owner: Actor | None = None, **valu
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = item_values(next(factory_support.SEQUENCE))
     data.update(await _item_refs(session, owner, values))
     data["user_id"] = owner.id

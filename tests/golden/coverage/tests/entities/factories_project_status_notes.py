@@ -31,8 +31,8 @@ async def _project_status_note_refs(
     """The ref columns of a new project_status_note: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "project_id" not in values:
-        project = await factories_projects.make_project(session, owner=owner)
-        refs.update(project_id=project.id)
+        project_row = await factories_projects.make_project(session, owner=owner)
+        refs.update(project_id=project_row.id)
     return refs
 
 
@@ -41,7 +41,7 @@ async def make_project_status_note(
 ) -> ProjectStatusNote:
     """Insert a valid project_status_note and commit; `values` override any column."""
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = project_status_note_values(next(factory_support.SEQUENCE))
     data.update(await _project_status_note_refs(session, owner, values))
     data.update(values)

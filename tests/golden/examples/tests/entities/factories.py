@@ -20,7 +20,7 @@ from . import (
     factory_support,
 )
 
-make_owner = factory_support.make_owner
+new_owner = factory_support.new_owner
 chat_values = factories_chats.chat_values
 make_chat = factories_chats.make_chat
 chat_payload = factories_chats.chat_payload

@@ -40,7 +40,7 @@ async def make_chat(session: AsyncSession, *, owner: Actor | None = None, **valu
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = chat_values(next(factory_support.SEQUENCE))
     data.update(await _chat_refs(session, owner, values))
     data["user_id"] = owner.id

@@ -31,8 +31,8 @@ async def _comment_refs(
     """The ref columns of a new comment: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "task_id" not in values:
-        task = await factories_tasks.make_task(session, owner=owner)
-        refs.update(task_id=task.id)
+        task_row = await factories_tasks.make_task(session, owner=owner)
+        refs.update(task_id=task_row.id)
     return refs
 
 
@@ -44,7 +44,7 @@ async def make_comment(
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = comment_values(next(factory_support.SEQUENCE))
     data.update(await _comment_refs(session, owner, values))
     data["user_id"] = owner.id

@@ -43,7 +43,7 @@ async def make_document(
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = document_values(next(factory_support.SEQUENCE))
     data.update(await _document_refs(session, owner, values))
     data["user_id"] = owner.id

@@ -33,8 +33,8 @@ async def _message_refs(
     """The ref columns of a new message: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "chat_id" not in values:
-        chat = await factories_chats.make_chat(session, owner=owner)
-        refs.update(chat_id=chat.id)
+        chat_row = await factories_chats.make_chat(session, owner=owner)
+        refs.update(chat_id=chat_row.id)
     return refs
 
 
@@ -43,7 +43,7 @@ async def make_message(
 ) -> Message:
     """Insert a valid message and commit; `values` override any column."""
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = message_values(next(factory_support.SEQUENCE))
     data.update(await _message_refs(session, owner, values))
     data.update(values)

@@ -34,8 +34,8 @@ async def _suggestion_refs(
     """The ref columns of a new suggestion: from `values`, or parents made for `owner`."""
     refs: dict[str, Any] = {}
     if "document_id" not in values:
-        document = await factories_documents.make_document(session, owner=owner)
-        refs.update(document_id=document.id, document_created_at=document.created_at)
+        document_row = await factories_documents.make_document(session, owner=owner)
+        refs.update(document_id=document_row.id, document_created_at=document_row.created_at)
     return refs
 
 
@@ -47,7 +47,7 @@ async def make_suggestion(
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = suggestion_values(next(factory_support.SEQUENCE))
     data.update(await _suggestion_refs(session, owner, values))
     data["user_id"] = owner.id

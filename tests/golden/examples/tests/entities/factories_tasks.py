@@ -42,7 +42,7 @@ async def make_task(session: AsyncSession, *, owner: Actor | None = None, **valu
     The row belongs to `owner` (a new user when None).
     """
     if owner is None:
-        owner = await factory_support.make_owner(session)
+        owner = await factory_support.new_owner(session)
     data = task_values(next(factory_support.SEQUENCE))
     data.update(await _task_refs(session, owner, values))
     data["user_id"] = owner.id

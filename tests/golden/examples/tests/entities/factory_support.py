@@ -20,6 +20,6 @@ def text(n: int, label: str, min_length: int, max_length: int | None) -> str:
     return value.ljust(min_length, "x")
 
 
-async def make_owner(session: AsyncSession, roles: tuple[str, ...] = ()) -> Actor:
+async def new_owner(session: AsyncSession, roles: tuple[str, ...] = ()) -> Actor:
     """A new actor, for parents a test does not care about."""
     return Actor(id=uuid.uuid4(), roles=frozenset(roles))
