@@ -66,3 +66,15 @@ def test_an_entity_named_like_an_imported_class_is_refused(entity: str) -> None:
 def test_ordinary_names_are_not_refused() -> None:
     for entity in ("owner", "emails", "email_message", "task", "invoice_line"):
         assert not naming.clashes_with_import(entity)
+
+
+def test_two_entities_that_would_share_a_test_helper_name_are_refused() -> None:
+    specs = [
+        load_text(f"entity: {name}\nfields:\n  title: string\n", f"specs/{name}.yaml")
+        for name in ("make", "payload")
+    ]
+    with pytest.raises(SpecErrors) as caught:
+        resolve(specs)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.location.file in ("specs/make.yaml", "specs/payload.yaml")
+    assert "make_payload" in diagnostic.message

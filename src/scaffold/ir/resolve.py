@@ -325,6 +325,21 @@ class _Resolver:
                     f"the class `{ent.class_name}`",
                 )
             classes[ent.class_name] = ent.name
+        # the generated test factories name a function after each entity: `make_<name>`,
+        # `<name>_values`, `<name>_payload` (entities `make` and `payload` would share one)
+        helpers: dict[str, str] = {}
+        for ent in self.ents.values():
+            names = (f"make_{ent.name}", f"{ent.name}_values", f"{ent.name}_payload")
+            taken = next((n for n in names if n in helpers), None)
+            if taken is not None:
+                self.err(
+                    ent.loaded.at("entity"),
+                    f"entity `{ent.name}` and entity `{helpers[taken]}` would both name the "
+                    f"generated test helper `{taken}`",
+                    "write a more specific name for one of them",
+                )
+                continue
+            helpers.update(dict.fromkeys(names, ent.name))
 
     # -- scalar fields ----------------------------------------------------------------------
 
