@@ -5,7 +5,8 @@ Two spec sets: the examples in `specs/` (the chat app and the task list: per-row
 `owner: {through}`, a composite primary key and a composite ref) and `specs_coverage/` (public,
 versioned, soft-deleted and shared tables, every field type, patterns, partial indexes, a mixed
 keyset order, nullable and restricting refs). A third, `specs_names/`, holds names that meet the
-generated code's own (an entity `owner`, refs named `values` and `data`).
+generated code's own (an entity `owner`, refs named `values` and `data`, fields named like the
+generated tests' locals).
 """
 
 from __future__ import annotations
