@@ -601,7 +601,8 @@ class _Resolver:
                 raise _LocatedBad(
                     ent.loaded.at("fields", fname, "values", i),
                     f"enum value `{value}` of `{fname}` must be a word of letters, digits, "
-                    f"`_`, `-` or `.` (at most {ENUM_LENGTH} characters)",
+                    f"`_`, `-` or `.` that starts with a letter or digit "
+                    f"(at most {ENUM_LENGTH} characters)",
                     "write e.g. `in_progress`",
                 )
             if value in seen:
