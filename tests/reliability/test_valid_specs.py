@@ -122,6 +122,40 @@ def assert_clean_python(path: str, text: str) -> None:
     assert black.format_str(text, mode=BLACK_MODE) == text, f"{path} is not black-stable"
 
 
+def assert_pyflakes_clean(out: Path, rendered: dict[str, str]) -> None:
+    """ruff's pyflakes rules on every rendered module: no undefined, unused or redefined name
+    (what a field option can break without breaking the syntax: a default's constructor that a
+    module does not import, two entities whose helpers share a name)."""
+    paths = []
+    for rel, text in rendered.items():
+        if rel.endswith(".py"):
+            path = out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            paths.append(str(path))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--select",
+            "F",
+            "--target-version",
+            "py311",
+            "--quiet",
+            *paths,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    bump("valid spec sets checked by ruff's pyflakes rules")
+
+
 def digests(files: dict[str, str]) -> dict[str, str]:
     return {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
 
@@ -153,6 +187,7 @@ def test_valid_spec_sets_render_clean_and_deterministic(tmp_path: Path) -> None:
                     bump("generated files checked by black")
                 else:
                     ast.parse(text, filename=path)
+        assert_pyflakes_clean(root / "out", rendered)
         # again, from a fresh IR read in the other file order: byte-identical
         again = render_project(load(root, list(reversed(files))), package=PACKAGE)
         assert again == rendered, "rendering twice differs"
