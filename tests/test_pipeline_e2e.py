@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reliability.project import ALEMBIC_ROUND_TRIP
 
 import scaffold
 
@@ -108,13 +109,7 @@ def test_second_generate_changes_nothing(project: Path) -> None:
 
 def test_migrations_go_up_down_up_with_no_drift(project: Path) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{project / 'e2e.db'}"}
-    for args in (
-        ["upgrade", "head"],
-        ["check"],
-        ["downgrade", "base"],
-        ["upgrade", "head"],
-        ["check"],
-    ):
+    for args in ALEMBIC_ROUND_TRIP:
         out = run([sys.executable, "-m", "alembic", *args], project, env=env)
         assert out.returncode == 0, (args, out.stdout + out.stderr)
 

@@ -39,16 +39,39 @@ def installed_version(package: str) -> str | None:
         return None
 
 
+def read_cache_file(path: Path) -> str | None:
+    """The text of one cache entry, or None when it is missing or unreadable."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_cache_file(path: Path, text: str) -> None:
+    """Store one cache entry atomically (a reader sees the old or the new text); best effort."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8"))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def read_json_cache(name: str) -> dict[str, str]:
     """The string mapping stored under `name` in the cache folder ({} when absent or unreadable)."""
     import json
 
     root = cache_root()
-    if root is None:
+    text = None if root is None else read_cache_file(root / name)
+    if text is None:
         return {}
     try:
-        data = json.loads((root / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text)
+    except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
@@ -56,18 +79,9 @@ def read_json_cache(name: str) -> dict[str, str]:
 
 
 def write_json_cache(name: str, data: dict[str, str]) -> None:
-    """Store `data` under `name` atomically (readers see the old or the new file); best effort."""
+    """Store `data` under `name` in the cache folder (atomically); best effort."""
     import json
-    import tempfile
 
     root = cache_root()
-    if root is None:
-        return
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, sort_keys=True)
-        os.replace(tmp, root / name)
-    except OSError:
-        pass
+    if root is not None:
+        write_cache_file(root / name, json.dumps(data, sort_keys=True))

@@ -24,6 +24,16 @@ SECRET = "reliability-suite-secret-key-0123456789abcdef"
 CACHES = ("__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache")
 
 
+# `alembic` commands that prove a project's migrations: up, no drift, all the way down, up again.
+ALEMBIC_ROUND_TRIP = (
+    ("upgrade", "head"),
+    ("check",),
+    ("downgrade", "base"),
+    ("upgrade", "head"),
+    ("check",),
+)
+
+
 def env_for(root: Path, *, tool: Path = SRC, **extra: str) -> dict[str, str]:
     """The environment of a command in project `root`; `scaffold` is imported from `tool`."""
     env = {**os.environ, **extra}

@@ -25,7 +25,7 @@ from .matrix import (
     pairs_missing,
     valid_combinations,
 )
-from .project import env_for, init_project, must, run, scaffold_cmd
+from .project import ALEMBIC_ROUND_TRIP, env_for, init_project, must, run, scaffold_cmd
 
 pytestmark = pytest.mark.slow
 PACKAGE = "bakeapp"
@@ -114,11 +114,5 @@ def test_baked_migrations_go_up_down_up_with_no_drift(
     else:
         sync_url = request.getfixturevalue("postgres_url")  # a fresh database
         url = "postgresql+asyncpg://" + sync_url.split("://", 1)[1]
-    for args in (
-        ["upgrade", "head"],
-        ["check"],
-        ["downgrade", "base"],
-        ["upgrade", "head"],
-        ["check"],
-    ):
+    for args in ALEMBIC_ROUND_TRIP:
         must(run([sys.executable, "-m", "alembic", *args], baked, DATABASE_URL=url))

@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from scaffold.cache import cache_root, installed_version
+from scaffold.cache import cache_root, installed_version, read_cache_file, write_cache_file
 from scaffold.render.errors import RenderError
 
 # The generated project's `[tool.black]`: line-length 100, target py311 (templates/project).
@@ -320,28 +320,13 @@ def _cache_dir() -> Path | None:
 
 def _disk_get(key: str) -> str | None:
     folder = _cache_dir()
-    if folder is None:
-        return None
-    try:
-        return (folder / key[:2] / key).read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    return None if folder is None else read_cache_file(folder / key[:2] / key)
 
 
 def _disk_put(key: str, text: str) -> None:
-    """Store one result (atomically: a reader sees the whole text or nothing); best effort."""
     folder = _cache_dir()
-    if folder is None:
-        return
-    try:
-        target = folder / key[:2]
-        target.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-        os.replace(tmp, target / key)
-    except OSError:
-        pass
+    if folder is not None:
+        write_cache_file(folder / key[:2] / key, text)
 
 
 def verify_python(path: str, text: str, *, tree: bool = True) -> ast.Module | None:
