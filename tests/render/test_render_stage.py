@@ -14,7 +14,6 @@ from scaffold.render import RenderError, render_project
 from scaffold.render.environment import make_environment
 from scaffold.render.format import format_python, verify_python
 from scaffold.render.imports import organize_imports
-from scaffold.render.pysource import pattern_example
 
 from .cases import PACKAGE, case_schema
 
@@ -137,15 +136,6 @@ def test_names_are_ordered_constants_classes_then_functions() -> None:
     assert organize_imports(source, first_party="p").startswith(
         "from m import BETA, Alpha, alpha, zeta\n"
     )
-
-
-@pytest.mark.parametrize(
-    "pattern", [r"^[A-Z]{3}-[0-9]+$", r"^\d{4}$", r"^(foo|bar)-[a-z]+$", r"^[a-z0-9_]{3,}$"]
-)
-def test_pattern_examples_match_their_pattern(pattern: str) -> None:
-    import re
-
-    assert re.search(pattern, pattern_example(pattern, 0, None))
 
 
 @pytest.mark.parametrize("case", ["examples", "coverage"])

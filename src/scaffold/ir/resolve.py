@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scaffold.errors import Diagnostic, Location, SpecErrors
-from scaffold.ir import naming
+from scaffold.ir import naming, values
 from scaffold.ir.columns import (
     DEFAULT_DECIMAL,
     DEFAULT_LENGTH,
@@ -243,6 +243,9 @@ class _Resolver:
                 entities.append(built)
         if not self.diags:
             self.check_global_names(entities)
+        if not self.diags:
+            for built in entities:
+                self.check_test_values(self.ents[built.name], built)
         if self.diags:
             raise SpecErrors(self.diags)
         return Schema(entities=tuple(entities))
@@ -1493,6 +1496,55 @@ class _Resolver:
                 owners.setdefault(name, t.name)
 
 
+    # -- values the generated tests can write (ir/values.py) ---------------------------------
+
+    def check_test_values(self, ent: _Ent, entity: Entity) -> None:
+        """A field with no valid value, or a unique set with too few distinct ones for the
+        entity's own generated tests, is refused where it is written."""
+        doms = values.domains(entity)
+        for f in entity.fields:
+            for name in f.columns:
+                if doms[name].capacity == 0:
+                    option = "pattern" if f.pattern else ("max" if f.max is not None else "type")
+                    self.err(
+                        ent.loaded.at("fields", f.name, option),
+                        f"`{f.name}` admits no value: {_no_value(f)}",
+                        "widen the limits or the pattern",
+                    )
+                    return
+        for problem in values.unique_problems(entity):
+            names = ", ".join(f"`{c}`" for c in problem.columns)
+            self.err(
+                self.unique_origin(ent, entity, problem.columns),
+                f"the unique set ({names}) of `{entity.name}` admits only {problem.capacity}"
+                f" distinct value(s) ({problem.detail}), but its generated tests make up to"
+                f" {values.MIN_DISTINCT} rows at once",
+                "add a field with more values to the set (a name, a code, a ref), widen the"
+                " field, or drop `unique`",
+            )
+
+    def unique_origin(self, ent: _Ent, entity: Entity, cols: tuple[str, ...]) -> Location:
+        """Where the unique set of columns `cols` was written in the spec."""
+        spec, loaded = ent.spec, ent.loaded
+        by_name = {f.name: f.columns for f in entity.fields}
+
+        def columns(names: list[str]) -> tuple[str, ...]:
+            return tuple(c for n in names for c in by_name.get(n, (n,)))
+
+        for f in entity.fields:
+            if f.unique and f.columns == cols:
+                return loaded.at("fields", f.name, "unique")
+        for i, names in enumerate(spec.unique):
+            if columns(names) == cols:
+                return loaded.at("unique", i)
+        for i, index in enumerate(spec.indexes):
+            if index.unique and columns(index.fields) == cols:
+                return loaded.at("indexes", i)
+        if spec.primary_key and columns(spec.primary_key) == cols:
+            return loaded.at("primary_key")
+        return loaded.at("entity")
+
+
 class _LocatedBad(Exception):
     def __init__(self, where: Location, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -1532,6 +1584,14 @@ def _option_advice(option: str, kind: str) -> str | None:
     if option in ("to", "on_delete"):
         return "write `type: ref`"
     return None
+
+
+def _no_value(f: Field) -> str:
+    if f.pattern:
+        high = "any number of" if f.max_length is None else f"at most {f.max_length}"
+        low = f"at least {f.min_length or 0} and {high}"
+        return f"no text of {low} characters matches `{f.pattern}`"
+    return f"no number lies between `{f.min}` and `{f.max}` at its precision and scale"
 
 
 def _close(name: str, spec: EntitySpec) -> str | None:

@@ -10,54 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from scaffold.ir import values
 from scaffold.ir.model import Column, Entity, Field, Filter, Ref, Schema
+from scaffold.ir.values import INT_RANGES
+from scaffold.render.literals import column_kind, default_source, literal_type, py_literal
+from scaffold.render.testvalues import Case, cases_for, kept_default, sample_source
 
-# Integer ranges of the database column types: input outside them must be a 422, not a 500.
-INT_RANGES = {
-    "int": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-}
 STRING_KINDS = frozenset({"string", "text", "password", "email", "url", "enum"})
 VISIBILITY_VALUES = ("private", "public")
 # Columns the server manages; input that names one is refused (extra="forbid").
 SERVER_ROLES = ("pk", "owner", "created_at", "updated_at", "deleted_at", "version")
-
-
-def py_literal(value: Any) -> str:
-    """`value` (a JSON value) as Python source, deterministic for dicts."""
-    if isinstance(value, dict):
-        items = ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in sorted(value.items()))
-        return "{" + items + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
-    return repr(value)
-
-
-def literal_type(values: tuple[str, ...] | list[str]) -> str:
-    """`Literal["a", "b"]` for enum values."""
-    return "Literal[" + ", ".join(py_literal(v) for v in values) + "]"
-
-
-_KIND_BY_PY_TYPE = {
-    "uuid.UUID": "uuid",
-    "datetime.datetime": "datetime",
-    "datetime.date": "date",
-    "int": "int",
-    "str": "string",
-    "decimal.Decimal": "decimal",
-    "Decimal": "decimal",
-}
-
-
-def column_kind(column: Column) -> str:
-    """The value kind of a column; a ref column takes the kind of the key it points at."""
-    if column.kind == "ref":
-        return _KIND_BY_PY_TYPE.get(column.py_type, "uuid")
-    return column.kind
 
 
 def _args(**kwargs: Any) -> str:
@@ -82,15 +47,6 @@ class Input:
     required: bool  # for Create: must be given
     default: str | None  # Python source of the Create default, None when required
     description: str | None = None
-
-
-@dataclass(frozen=True)
-class Case:
-    """One invalid input that a validation rule must refuse: `slug` names the rule."""
-
-    slug: str
-    key: str
-    value: str  # Python source of the bad JSON value; "MISSING" drops the key
 
 
 class EntityView:
@@ -509,7 +465,7 @@ class EntityView:
             if not field.in_create:
                 continue
             for name in field.columns:
-                cases += _cases_for(field, self.column(name), name)
+                cases += cases_for(field, self.column(name), name)
         return cases
 
     @cached_property
@@ -545,15 +501,37 @@ class EntityView:
         return repr("z" * max(field.min_length or 1, 2))
 
     @cached_property
+    def sample_domains(self) -> dict[str, values.Domain]:
+        """column → the values the factories cycle through (ir/values.py)."""
+        return values.domains(self.e)
+
+    @cached_property
+    def sample_pools(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(module constant, values) of every pattern field's matching values."""
+        return [(f"{n.upper()}_VALUES", d.pool) for n, d in self.sample_domains.items() if d.pool]
+
+    @cached_property
     def sample_fields(self) -> list[tuple[str, str]]:
-        """(column, Python source of a valid value built from the counter `n`) for every column
-        of a non-ref field; refs are built by the factory, not sampled."""
+        """(column, Python source of a valid value of the factory's row number `n`) for every
+        column of a non-ref field; refs are built by the factory, not sampled. Columns of a
+        unique set take distinct values in consecutive rows (ir/values.py)."""
+        strides = values.strides(self.e)
+        in_unique = {c for cols in values.unique_sets(self.e) for c in cols}
+        pools = {n: f"{n.upper()}_VALUES" for n, dom in self.sample_domains.items() if dom.pool}
         out: list[tuple[str, str]] = []
         for field in self.e.fields:
             if field.kind == "ref":
                 continue
             for name in field.columns:
-                out.append((name, sample_source(field, self.column(name))))
+                kept = None if name in in_unique else kept_default(field)
+                source = kept or sample_source(
+                    field,
+                    self.column(name),
+                    self.sample_domains[name],
+                    strides.get(name, 1),
+                    pools.get(name),
+                )
+                out.append((name, source))
         return out
 
     @cached_property
@@ -617,233 +595,6 @@ class EntityView:
     def filter_sample(self) -> Any:
         """A list filter the generated test exercises (an enum/bool/ref filter), or None."""
         return self.e.listing.filters[0] if self.e.listing.filters else None
-
-
-def default_source(kind: str, value: Any) -> str:
-    """A field default (JSON value) as Python source of the right type."""
-    if value is None:
-        return "None"
-    if kind == "decimal":
-        return f'Decimal("{value}")'
-    if kind == "date":
-        return f"datetime.date.fromisoformat({value!r})"
-    if kind == "datetime":
-        return f"datetime.datetime.fromisoformat({value!r})"
-    if kind == "uuid":
-        return f"uuid.UUID({value!r})"
-    return py_literal(value)
-
-
-def sample_source(field: Field, column: Column) -> str:
-    """Python source of a valid value for `field`, unique to the counter `n` where it can be."""
-    kind = field.kind
-    max_length = field.max_length if field.max_length is not None else column.length
-    if field.has_default and field.default is not None and kind in ("enum", "bool"):
-        return default_source(kind, field.default)
-    if field.pattern and kind in ("string", "text", "password"):
-        return repr(pattern_example(field.pattern, field.min_length or 0, max_length))
-    if kind in ("string", "text"):
-        return f"factory_support.text(n, {field.name!r}, {field.min_length or 0}, {max_length})"
-    if kind == "password":
-        shortest = max(field.min_length or 0, 8)
-        return f"factory_support.text(n, 'secret-password', {shortest}, {max_length})"
-    if kind == "email":
-        return 'f"user{n}@example.com"'
-    if kind == "url":
-        return 'f"https://example.com/{n}"'
-    if kind in ("int", "bigint", "float"):
-        low, high = field.min, field.max
-        cast = "float" if kind == "float" else ""
-        if low is not None and high is not None:
-            span = int(float(high) - float(low)) + 1
-            return f"{cast}({low!r} + n % {span})" if span > 1 else f"{cast}({low!r})"
-        if low is not None:
-            return f"{cast}({low!r} + n)"
-        if high is not None:
-            return f"{cast}({high!r} - n)"
-        return f"{cast}(n)"
-    if kind == "decimal":
-        value = Decimal(0)
-        if field.min is not None and Decimal(str(field.min)) > 0:
-            value = Decimal(str(field.min))
-        elif field.max is not None and Decimal(str(field.max)) < 0:
-            value = Decimal(str(field.max))
-        return f'Decimal("{value}")'
-    if kind == "bool":
-        return "n % 2 == 0"
-    if kind == "date":
-        return "datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 365)"
-    if kind == "datetime":
-        return "datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(minutes=n)"
-    if kind == "uuid":
-        return "uuid.uuid4()"
-    if kind == "enum":
-        return py_literal((field.enum_values or column.enum_values)[0])
-    if kind == "json":
-        return '{"n": n}'
-    raise ValueError(f"no sample value for field kind {kind!r}")
-
-
-def pattern_example(pattern: str, low: int, high: int | None) -> str:
-    """A string matching `pattern` (a small generator over the parsed regex: literals,
-    classes, repeats, groups and alternatives)."""
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-
-    def build(items: Any, k: int) -> str:
-        """One text for the pattern, every open repeat taken `k` times (within its bounds)."""
-        out = []
-        for op, arg in items:
-            name = str(op)
-            if name == "LITERAL":
-                out.append(chr(arg))
-            elif name == "IN":
-                out.append(_class_char(arg))
-            elif name == "ANY":
-                out.append("a")
-            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
-                lo, hi, sub = arg
-                times = max(lo, min(k, hi)) if hi != 0 else 0
-                out.append(build(sub, k) * times)
-            elif name == "SUBPATTERN":
-                out.append(build(arg[-1], k))
-            elif name == "BRANCH":
-                out.append(build(arg[1][0], k))
-        return "".join(out)
-
-    def _class_char(items: Any) -> str:
-        for op, arg in items:
-            name = str(op)
-            if name == "LITERAL":
-                return chr(arg)
-            if name == "RANGE":
-                return chr(arg[0])
-            if name == "CATEGORY":
-                return {"CATEGORY_DIGIT": "0", "CATEGORY_SPACE": " "}.get(str(arg), "a")
-        return "a"
-
-    parsed = sre_parse.parse(pattern)
-    # Open repeats (`*`, `+`, `{2,}`) are grown until the text is long enough for min_length.
-    for k in range(1, max(low, 1) + 2):
-        text = build(parsed, k)
-        if re.search(pattern, text) and len(text) >= low and (high is None or len(text) <= high):
-            return text
-    raise ValueError(f"cannot build an example for pattern {pattern!r}")
-
-
-def _non_matching(pattern: str, low: int, high: int | None) -> str | None:
-    regex = re.compile(pattern)
-    for candidate in ("", "!", " ", "-", "0", "a", "A", "~~", "\t"):
-        fits = low <= len(candidate) <= (high if high is not None else 10**6)
-        if fits and regex.search(candidate) is None:
-            return candidate
-    return None
-
-
-def _cases_for(field: Field, column: Column, key: str) -> list[Case]:
-    kind = column_kind(column) if field.kind == "ref" else field.kind
-    slug = key
-    cases: list[Case] = []
-    if field.required and not field.has_default:
-        cases.append(Case(f"missing_{slug}", key, "MISSING"))
-    if not (field.nullable or column.nullable):
-        cases.append(Case(f"null_{slug}", key, "None"))
-    max_length = field.max_length if field.max_length is not None else column.length
-    if kind in ("string", "text", "password", "email", "url"):
-        cases.append(Case(f"number_as_{slug}", key, "5"))
-        if field.min_length:
-            cases.append(
-                Case(
-                    f"{slug}_shorter_than_{field.min_length}",
-                    key,
-                    _repeat("a", field.min_length - 1),
-                )
-            )
-        if max_length is not None and kind in ("string", "text", "password"):
-            cases.append(
-                Case(f"{slug}_longer_than_{max_length}", key, _repeat("a", max_length + 1))
-            )
-        if max_length is not None and kind == "email":
-            local = max(max_length - len("@example.com") + 1, 1)
-            value = f'{_repeat("a", local)} + "@example.com"'
-            cases.append(Case(f"{slug}_longer_than_{max_length}", key, value))
-        if kind == "email":
-            cases.append(Case(f"malformed_{slug}", key, repr("not-an-email")))
-        if kind == "url":
-            cases.append(Case(f"malformed_{slug}", key, repr("not a url")))
-        if field.pattern:
-            bad = _non_matching(field.pattern, field.min_length or 0, max_length)
-            if bad is not None:
-                cases.append(Case(f"{slug}_not_matching_pattern", key, repr(bad)))
-        if kind in ("string", "text", "password"):
-            cases.append(Case(f"nul_character_in_{slug}", key, repr("a\x00b")))
-    elif kind in ("int", "bigint"):
-        cases.append(Case(f"string_as_{slug}", key, '"5"'))
-        cases.append(Case(f"bool_as_{slug}", key, "True"))
-        cases.append(Case(f"fraction_as_{slug}", key, "1.5"))
-        lowest, highest = INT_RANGES[kind]
-        low = int(field.min) if field.min is not None else lowest
-        high = int(field.max) if field.max is not None else highest
-        cases.append(Case(f"{slug}_below_{_slug_num(low)}", key, repr(low - 1)))
-        cases.append(Case(f"{slug}_above_{_slug_num(high)}", key, repr(high + 1)))
-    elif kind == "float":
-        cases.append(Case(f"string_as_{slug}", key, '"1.5"'))
-        cases.append(Case(f"bool_as_{slug}", key, "True"))
-        if field.min is not None:
-            cases.append(
-                Case(f"{slug}_below_{_slug_num(field.min)}", key, repr(float(field.min) - 1))
-            )
-        if field.max is not None:
-            cases.append(
-                Case(f"{slug}_above_{_slug_num(field.max)}", key, repr(float(field.max) + 1))
-            )
-    elif kind == "decimal":
-        cases.append(Case(f"number_as_{slug}", key, "1.5"))
-        cases.append(Case(f"malformed_{slug}", key, '"1.2.3"'))
-        scale = field.scale if field.scale is not None else column.scale
-        if scale is not None:
-            cases.append(
-                Case(f"{slug}_with_{scale + 1}_decimal_places", key, repr("0." + "1" * (scale + 1)))
-            )
-        if field.min is not None:
-            cases.append(
-                Case(
-                    f"{slug}_below_{_slug_num(field.min)}",
-                    key,
-                    repr(str(Decimal(str(field.min)) - 1)),
-                )
-            )
-        if field.max is not None:
-            cases.append(
-                Case(
-                    f"{slug}_above_{_slug_num(field.max)}",
-                    key,
-                    repr(str(Decimal(str(field.max)) + 1)),
-                )
-            )
-    elif kind == "bool":
-        cases.append(Case(f"number_as_{slug}", key, "1"))
-        cases.append(Case(f"string_as_{slug}", key, '"true"'))
-    elif kind == "date":
-        cases.append(Case(f"malformed_{slug}", key, '"tomorrow"'))
-        cases.append(Case(f"number_as_{slug}", key, "20240101"))
-    elif kind == "datetime":
-        cases.append(Case(f"malformed_{slug}", key, '"yesterday"'))
-        cases.append(Case(f"naive_{slug}", key, '"2024-05-01T12:00:00"'))
-    elif kind == "uuid":
-        cases.append(Case(f"malformed_{slug}", key, '"not-a-uuid"'))
-        cases.append(Case(f"number_as_{slug}", key, "5"))
-    elif kind == "enum":
-        cases.append(Case(f"unknown_{slug}", key, repr("not-a-" + slug)))
-    return cases
-
-
-def _repeat(char: str, count: int) -> str:
-    """Source of a string of `count` characters: a literal when short, `"a" * 5001` when long."""
-    return repr(char * count) if count <= 12 else f"{char!r} * {count}"
-
-
-def _slug_num(value: Any) -> str:
-    return str(value).replace("-", "minus_").replace(".", "_")
 
 
 class ProjectView:
