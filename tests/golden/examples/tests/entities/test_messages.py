@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
@@ -115,7 +116,7 @@ async def test_update_rejects_null_role(
     change = {"role": None}
     response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "role" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"role"}
 
 
 async def test_delete_returns_204_and_the_message_is_gone(
@@ -242,7 +243,7 @@ async def test_create_rejects_missing_chat_id(
     del payload["chat_id"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "chat_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"chat_id"}
 
 
 async def test_create_rejects_null_chat_id(
@@ -253,7 +254,7 @@ async def test_create_rejects_null_chat_id(
     payload["chat_id"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "chat_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"chat_id"}
 
 
 async def test_create_rejects_malformed_chat_id(
@@ -264,7 +265,7 @@ async def test_create_rejects_malformed_chat_id(
     payload["chat_id"] = "not-a-uuid"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "chat_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"chat_id"}
 
 
 async def test_create_rejects_number_as_chat_id(
@@ -275,7 +276,7 @@ async def test_create_rejects_number_as_chat_id(
     payload["chat_id"] = 5
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "chat_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"chat_id"}
 
 
 async def test_create_rejects_missing_role(
@@ -286,7 +287,7 @@ async def test_create_rejects_missing_role(
     del payload["role"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "role" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"role"}
 
 
 async def test_create_rejects_null_role(
@@ -297,7 +298,7 @@ async def test_create_rejects_null_role(
     payload["role"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "role" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"role"}
 
 
 async def test_create_rejects_number_as_role(
@@ -308,7 +309,7 @@ async def test_create_rejects_number_as_role(
     payload["role"] = 5
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "role" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"role"}
 
 
 async def test_create_rejects_role_longer_than_32(
@@ -319,7 +320,7 @@ async def test_create_rejects_role_longer_than_32(
     payload["role"] = "a" * 33
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "role" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"role"}
 
 
 async def test_create_rejects_nul_character_in_role(
@@ -330,7 +331,7 @@ async def test_create_rejects_nul_character_in_role(
     payload["role"] = "a\x00b"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "role" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"role"}
 
 
 async def test_create_rejects_missing_parts(
@@ -341,7 +342,7 @@ async def test_create_rejects_missing_parts(
     del payload["parts"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "parts" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"parts"}
 
 
 async def test_create_rejects_null_parts(
@@ -352,7 +353,7 @@ async def test_create_rejects_null_parts(
     payload["parts"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "parts" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"parts"}
 
 
 async def test_create_rejects_missing_attachments(
@@ -363,7 +364,7 @@ async def test_create_rejects_missing_attachments(
     del payload["attachments"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "attachments" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"attachments"}
 
 
 async def test_create_rejects_null_attachments(
@@ -374,7 +375,38 @@ async def test_create_rejects_null_attachments(
     payload["attachments"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "attachments" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"attachments"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param("chat_id", None, id="null_chat_id"),
+        pytest.param("chat_id", "not-a-uuid", id="malformed_chat_id"),
+        pytest.param("chat_id", 5, id="number_as_chat_id"),
+        pytest.param("role", None, id="null_role"),
+        pytest.param("role", 5, id="number_as_role"),
+        pytest.param("role", "a" * 33, id="role_longer_than_32"),
+        pytest.param("role", "a\x00b", id="nul_character_in_role"),
+        pytest.param("parts", None, id="null_parts"),
+        pytest.param("attachments", None, id="null_attachments"),
+    ],
+)
+async def test_update_rejects_an_invalid_value_naming_its_key(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    make_actor: MakeActor,
+    headers_for: HeadersFor,
+    key: str,
+    value: object,
+) -> None:
+    # The error names the key as sent, whatever the type (no union members, no list indexes).
+    actor = await writer(make_actor)
+    created = await create(client, session, actor, headers_for)
+    change = {key: value}
+    response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
+    assert response.status_code == 422, response.text
+    assert set(response.json()["error"]["fields"]) == {key}
 
 
 async def test_create_rejects_server_managed_id(
@@ -385,7 +417,7 @@ async def test_create_rejects_server_managed_id(
     payload["id"] = str(uuid.uuid4())
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"id"}
 
 
 async def test_create_rejects_server_managed_created_at(
@@ -396,7 +428,7 @@ async def test_create_rejects_server_managed_created_at(
     payload["created_at"] = "2024-01-01T00:00:00Z"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"created_at"}
 
 
 async def test_create_rejects_server_managed_updated_at(
@@ -407,7 +439,7 @@ async def test_create_rejects_server_managed_updated_at(
     payload["updated_at"] = "2024-01-01T00:00:00Z"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "updated_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"updated_at"}
 
 
 async def test_create_rejects_unknown_keys(
@@ -418,7 +450,7 @@ async def test_create_rejects_unknown_keys(
     payload["no_such_field"] = "x"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "no_such_field" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"no_such_field"}
 
 
 async def test_create_rejects_malformed_json(
@@ -474,7 +506,7 @@ async def test_list_limit_below_1_is_422(
     actor = await make_actor()
     response = await client.get(ROUTE, params={"limit": 0}, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "limit" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"limit"}
 
 
 async def test_list_limit_above_max_is_clamped(
@@ -494,7 +526,7 @@ async def test_list_malformed_cursor_is_422(
         ROUTE, params={"cursor": "not-a-cursor"}, headers=headers_for(actor)
     )
     assert response.status_code == 422
-    assert "cursor" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"cursor"}
 
 
 async def test_list_filters_by_chat_id(
@@ -520,7 +552,7 @@ async def test_list_filter_chat_id_refuses_a_malformed_value(
     params = {"chat_id": "not-a-uuid"}
     response = await client.get(ROUTE, params=params, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "chat_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"chat_id"}
 
 
 # -- refs -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
@@ -116,7 +117,7 @@ async def test_update_rejects_null_document_id(
     change = {"document_id": None}
     response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "document_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_id"}
 
 
 async def test_delete_returns_204_and_the_suggestion_is_gone(
@@ -221,7 +222,7 @@ async def test_create_rejects_missing_document_id(
     del payload["document_id"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_id"}
 
 
 async def test_create_rejects_null_document_id(
@@ -232,7 +233,7 @@ async def test_create_rejects_null_document_id(
     payload["document_id"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_id"}
 
 
 async def test_create_rejects_malformed_document_id(
@@ -243,7 +244,7 @@ async def test_create_rejects_malformed_document_id(
     payload["document_id"] = "not-a-uuid"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_id"}
 
 
 async def test_create_rejects_number_as_document_id(
@@ -254,7 +255,7 @@ async def test_create_rejects_number_as_document_id(
     payload["document_id"] = 5
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_id"}
 
 
 async def test_create_rejects_missing_document_created_at(
@@ -265,7 +266,7 @@ async def test_create_rejects_missing_document_created_at(
     del payload["document_created_at"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_created_at"}
 
 
 async def test_create_rejects_null_document_created_at(
@@ -276,7 +277,7 @@ async def test_create_rejects_null_document_created_at(
     payload["document_created_at"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_created_at"}
 
 
 async def test_create_rejects_malformed_document_created_at(
@@ -287,7 +288,7 @@ async def test_create_rejects_malformed_document_created_at(
     payload["document_created_at"] = "yesterday"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_created_at"}
 
 
 async def test_create_rejects_naive_document_created_at(
@@ -298,7 +299,7 @@ async def test_create_rejects_naive_document_created_at(
     payload["document_created_at"] = "2024-05-01T12:00:00"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "document_created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_created_at"}
 
 
 async def test_create_rejects_missing_original_text(
@@ -309,7 +310,7 @@ async def test_create_rejects_missing_original_text(
     del payload["original_text"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "original_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"original_text"}
 
 
 async def test_create_rejects_null_original_text(
@@ -320,7 +321,7 @@ async def test_create_rejects_null_original_text(
     payload["original_text"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "original_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"original_text"}
 
 
 async def test_create_rejects_number_as_original_text(
@@ -331,7 +332,7 @@ async def test_create_rejects_number_as_original_text(
     payload["original_text"] = 5
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "original_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"original_text"}
 
 
 async def test_create_rejects_nul_character_in_original_text(
@@ -342,7 +343,7 @@ async def test_create_rejects_nul_character_in_original_text(
     payload["original_text"] = "a\x00b"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "original_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"original_text"}
 
 
 async def test_create_rejects_missing_suggested_text(
@@ -353,7 +354,7 @@ async def test_create_rejects_missing_suggested_text(
     del payload["suggested_text"]
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "suggested_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"suggested_text"}
 
 
 async def test_create_rejects_null_suggested_text(
@@ -364,7 +365,7 @@ async def test_create_rejects_null_suggested_text(
     payload["suggested_text"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "suggested_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"suggested_text"}
 
 
 async def test_create_rejects_number_as_suggested_text(
@@ -375,7 +376,7 @@ async def test_create_rejects_number_as_suggested_text(
     payload["suggested_text"] = 5
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "suggested_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"suggested_text"}
 
 
 async def test_create_rejects_nul_character_in_suggested_text(
@@ -386,7 +387,7 @@ async def test_create_rejects_nul_character_in_suggested_text(
     payload["suggested_text"] = "a\x00b"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "suggested_text" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"suggested_text"}
 
 
 async def test_create_rejects_number_as_description(
@@ -397,7 +398,7 @@ async def test_create_rejects_number_as_description(
     payload["description"] = 5
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "description" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"description"}
 
 
 async def test_create_rejects_nul_character_in_description(
@@ -408,7 +409,7 @@ async def test_create_rejects_nul_character_in_description(
     payload["description"] = "a\x00b"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "description" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"description"}
 
 
 async def test_create_rejects_null_is_resolved(
@@ -419,7 +420,7 @@ async def test_create_rejects_null_is_resolved(
     payload["is_resolved"] = None
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "is_resolved" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"is_resolved"}
 
 
 async def test_create_rejects_number_as_is_resolved(
@@ -430,7 +431,7 @@ async def test_create_rejects_number_as_is_resolved(
     payload["is_resolved"] = 1
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "is_resolved" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"is_resolved"}
 
 
 async def test_create_rejects_string_as_is_resolved(
@@ -441,7 +442,46 @@ async def test_create_rejects_string_as_is_resolved(
     payload["is_resolved"] = "true"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
-    assert "is_resolved" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"is_resolved"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param("document_id", None, id="null_document_id"),
+        pytest.param("document_id", "not-a-uuid", id="malformed_document_id"),
+        pytest.param("document_id", 5, id="number_as_document_id"),
+        pytest.param("document_created_at", None, id="null_document_created_at"),
+        pytest.param("document_created_at", "yesterday", id="malformed_document_created_at"),
+        pytest.param("document_created_at", "2024-05-01T12:00:00", id="naive_document_created_at"),
+        pytest.param("original_text", None, id="null_original_text"),
+        pytest.param("original_text", 5, id="number_as_original_text"),
+        pytest.param("original_text", "a\x00b", id="nul_character_in_original_text"),
+        pytest.param("suggested_text", None, id="null_suggested_text"),
+        pytest.param("suggested_text", 5, id="number_as_suggested_text"),
+        pytest.param("suggested_text", "a\x00b", id="nul_character_in_suggested_text"),
+        pytest.param("description", 5, id="number_as_description"),
+        pytest.param("description", "a\x00b", id="nul_character_in_description"),
+        pytest.param("is_resolved", None, id="null_is_resolved"),
+        pytest.param("is_resolved", 1, id="number_as_is_resolved"),
+        pytest.param("is_resolved", "true", id="string_as_is_resolved"),
+    ],
+)
+async def test_update_rejects_an_invalid_value_naming_its_key(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    make_actor: MakeActor,
+    headers_for: HeadersFor,
+    key: str,
+    value: object,
+) -> None:
+    # The error names the key as sent, whatever the type (no union members, no list indexes).
+    actor = await writer(make_actor)
+    created = await create(client, session, actor, headers_for)
+    change = {key: value}
+    response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
+    assert response.status_code == 422, response.text
+    assert set(response.json()["error"]["fields"]) == {key}
 
 
 async def test_create_rejects_server_managed_id(
@@ -452,7 +492,7 @@ async def test_create_rejects_server_managed_id(
     payload["id"] = str(uuid.uuid4())
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"id"}
 
 
 async def test_create_rejects_server_managed_user_id(
@@ -463,7 +503,7 @@ async def test_create_rejects_server_managed_user_id(
     payload["user_id"] = str(uuid.uuid4())
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "user_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"user_id"}
 
 
 async def test_create_rejects_server_managed_created_at(
@@ -474,7 +514,7 @@ async def test_create_rejects_server_managed_created_at(
     payload["created_at"] = "2024-01-01T00:00:00Z"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"created_at"}
 
 
 async def test_create_rejects_server_managed_updated_at(
@@ -485,7 +525,7 @@ async def test_create_rejects_server_managed_updated_at(
     payload["updated_at"] = "2024-01-01T00:00:00Z"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "updated_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"updated_at"}
 
 
 async def test_create_rejects_unknown_keys(
@@ -496,7 +536,7 @@ async def test_create_rejects_unknown_keys(
     payload["no_such_field"] = "x"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "no_such_field" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"no_such_field"}
 
 
 async def test_create_rejects_malformed_json(
@@ -554,7 +594,7 @@ async def test_list_limit_below_1_is_422(
     actor = await make_actor()
     response = await client.get(ROUTE, params={"limit": 0}, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "limit" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"limit"}
 
 
 async def test_list_limit_above_max_is_clamped(
@@ -574,7 +614,7 @@ async def test_list_malformed_cursor_is_422(
         ROUTE, params={"cursor": "not-a-cursor"}, headers=headers_for(actor)
     )
     assert response.status_code == 422
-    assert "cursor" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"cursor"}
 
 
 async def test_list_filters_by_document_id(
@@ -600,7 +640,7 @@ async def test_list_filter_document_id_refuses_a_malformed_value(
     params = {"document_id": "not-a-uuid"}
     response = await client.get(ROUTE, params=params, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "document_id" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_id"}
 
 
 async def test_list_filters_by_document_created_at(
@@ -628,7 +668,7 @@ async def test_list_filter_document_created_at_refuses_a_malformed_value(
     params = {"document_created_at": "0.5"}
     response = await client.get(ROUTE, params=params, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "document_created_at" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"document_created_at"}
 
 
 async def test_list_filters_by_is_resolved(
@@ -656,7 +696,7 @@ async def test_list_filter_is_resolved_refuses_a_malformed_value(
     params = {"is_resolved": "1"}
     response = await client.get(ROUTE, params=params, headers=headers_for(actor))
     assert response.status_code == 422
-    assert "is_resolved" in response.json()["error"]["fields"]
+    assert set(response.json()["error"]["fields"]) == {"is_resolved"}
 
 
 # -- refs -------------------------------------------------------------------------------------

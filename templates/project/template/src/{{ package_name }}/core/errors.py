@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from .results import ROOT_FIELD, ActionError, ActionResult, ErrorCode, error_field, error_message
+from .results import ROOT_FIELD, ActionError, ActionResult, ErrorCode, error_field, merge_errors
 
 T = TypeVar("T")
 
@@ -120,20 +120,20 @@ def error_response(
 
 
 def request_field_errors(errors: Any) -> dict[str, list[str]]:
-    """FastAPI's validation errors as `{"field": [...]}`, without the `body`/`query` prefix."""
-    fields: dict[str, list[str]] = {}
+    """FastAPI's validation errors as `{"field": [...]}`, named like the query parameter or
+    body key the client sent (without the `body`/`query` prefix)."""
+    located: list[tuple[str, Any]] = []
     for error in errors:
         loc = tuple(error.get("loc", ()))
         if loc and loc[0] in _REQUEST_PARTS:
             loc = loc[1:]
         if error.get("type") == "json_invalid":
             detail = error.get("ctx", {}).get("error")
-            key = ROOT_FIELD
             message = "the body is not valid JSON" + (f": {detail}" if detail else "")
+            located.append((ROOT_FIELD, {**error, "msg": message}))
         else:
-            key, message = error_field(loc), error_message(error)
-        fields.setdefault(key, []).append(message)
-    return fields
+            located.append((error_field(loc), error))
+    return merge_errors(located)
 
 
 async def _action_failed(request: Request, exc: Exception) -> JSONResponse:

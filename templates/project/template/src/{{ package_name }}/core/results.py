@@ -7,6 +7,7 @@ answer the API gives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -61,15 +62,34 @@ class ActionResult(Generic[T]):
 
 
 def error_field(loc: tuple[int | str, ...]) -> str:
-    """The field name of a pydantic error location: `("tags", 0)` → `"tags.0"`."""
-    return ".".join(str(part) for part in loc) or ROOT_FIELD
+    """The exchanged name an error is about: the first part of its location.
+
+    Pydantic's location goes on into the value: the member of a union that failed (`none`,
+    `literal['a','b']`, `function-after[...]`, `constrained-int`), list indexes and keys inside
+    a JSON value. The API names the top-level key the client sent (`("tags", 0)` → `"tags"`);
+    an error about the input as a whole (no location) is `ROOT_FIELD`'s.
+    """
+    return str(loc[0]) if loc else ROOT_FIELD
 
 
 def field_errors(exc: ValidationError) -> dict[str, list[str]]:
     """Pydantic's errors as `{"field": ["message", ...]}`, in the order they were found."""
+    return merge_errors((error_field(tuple(e["loc"])), e) for e in exc.errors(include_url=False))
+
+
+def merge_errors(located: Iterable[tuple[str, ErrorDetails]]) -> dict[str, list[str]]:
+    """`(field, error)` pairs as `{"field": ["message", ...]}`: one list per field, no repeats.
+
+    A value that fails `X | None` fails both members; "Input should be None" is dropped when
+    the field has another message, which says what is wrong with the value.
+    """
+    grouped: dict[str, list[ErrorDetails]] = {}
+    for key, error in located:
+        grouped.setdefault(key, []).append(error)
     fields: dict[str, list[str]] = {}
-    for error in exc.errors(include_url=False):
-        fields.setdefault(error_field(tuple(error["loc"])), []).append(error_message(error))
+    for key, errors in grouped.items():
+        real = [error for error in errors if error["type"] != "none_required"] or errors
+        fields[key] = list(dict.fromkeys(error_message(error) for error in real))
     return fields
 
 
