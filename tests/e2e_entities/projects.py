@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SPECS = REPO / "specs"
 COVERAGE_SPECS = Path(__file__).resolve().parent / "specs_coverage"
 NAMES_SPECS = Path(__file__).resolve().parent / "specs_names"
+INVENTORY_SPECS = Path(__file__).resolve().parent / "specs_inventory"
 PACKAGE = "probeapp"
 
 

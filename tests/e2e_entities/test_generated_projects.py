@@ -6,7 +6,10 @@ Two spec sets: the examples in `specs/` (the chat app and the task list: per-row
 versioned, soft-deleted and shared tables, every field type, patterns, partial indexes, a mixed
 keyset order, nullable and restricting refs). A third, `specs_names/`, holds names that meet the
 generated code's own (an entity `owner`, refs named `values` and `data`, fields named like the
-generated tests' locals).
+generated tests' locals). A fourth, `specs_inventory/`, holds the value shapes that broke
+generated factories (unique patterns, bounded decimals, an enum with exactly 8 values, a
+two-character unique string, a unique set of bounded columns only, composite unique sets with
+refs, a chained and a self ref).
 """
 
 from __future__ import annotations
@@ -19,11 +22,23 @@ from pathlib import Path
 
 import pytest
 
-from .projects import COVERAGE_SPECS, EXAMPLE_SPECS, NAMES_SPECS, bootstrap, project_env
+from .projects import (
+    COVERAGE_SPECS,
+    EXAMPLE_SPECS,
+    INVENTORY_SPECS,
+    NAMES_SPECS,
+    bootstrap,
+    project_env,
+)
 
 pytestmark = pytest.mark.slow
 
-SPEC_SETS = {"examples": EXAMPLE_SPECS, "coverage": COVERAGE_SPECS, "names": NAMES_SPECS}
+SPEC_SETS = {
+    "examples": EXAMPLE_SPECS,
+    "coverage": COVERAGE_SPECS,
+    "names": NAMES_SPECS,
+    "inventory": INVENTORY_SPECS,
+}
 # Databases each set's generated suite runs on. The examples run on both; the coverage set runs
 # on PostgreSQL, the stricter of the two (types, NUL bytes, JSONB), to keep this file near three
 # minutes on a loaded two-core CI machine. `E2E_ALL_DATABASES=1` runs every set on both.
@@ -33,6 +48,7 @@ DATABASES = {
         ("sqlite", "postgresql") if os.environ.get("E2E_ALL_DATABASES") == "1" else ("postgresql",)
     ),
     "names": ("sqlite",),
+    "inventory": ("postgresql",),
 }
 
 

@@ -177,11 +177,11 @@ def test_unique_sets_and_filters(resolve_specs: Resolve) -> None:
     schema = resolve_specs(
         task=TASK,
         note="entity: note\nvisibility: per_row\nfields:\n  task: ref(task)\n  title: text\n"
-        "  kind: enum(a,b)\nunique:\n  - [task, title]\n  - kind\n"
+        "  kind: enum(a,b)\n  code: string(3)\nunique:\n  - [task, title]\n  - [kind, code]\n"
         "list:\n  filters: [task_id, kind, visibility]\n",
     )
     note = schema.entity("note")
-    assert [u.name for u in note.table.uniques] == ["uq_notes_task_id_title", "uq_notes_kind"]
+    assert [u.name for u in note.table.uniques] == ["uq_notes_task_id_title", "uq_notes_kind_code"]
     assert [(f.name, f.kind) for f in note.listing.filters] == [
         ("task_id", "uuid"),
         ("kind", "enum"),

@@ -1516,11 +1516,11 @@ class _Resolver:
             names = ", ".join(f"`{c}`" for c in problem.columns)
             self.err(
                 self.unique_origin(ent, entity, problem.columns),
-                f"the unique set ({names}) of `{entity.name}` admits only {problem.capacity}"
-                f" distinct value(s) ({problem.detail}), but its generated tests make up to"
-                f" {values.MIN_DISTINCT} rows at once",
-                "add a field with more values to the set (a name, a code, a ref), widen the"
-                " field, or drop `unique`",
+                f"the unique set ({names}) of `{entity.name}` admits {problem.capacity}"
+                f" distinct {'value' if problem.capacity == 1 else 'values'} ({problem.detail}),"
+                f" fewer than the {values.MIN_DISTINCT} rows its generated tests make at once",
+                "add a field with more values to the set, such as a name, a code or a ref;"
+                " widen its fields; or drop `unique`",
             )
 
     def unique_origin(self, ent: _Ent, entity: Entity, cols: tuple[str, ...]) -> Location:
@@ -1588,9 +1588,12 @@ def _option_advice(option: str, kind: str) -> str | None:
 
 def _no_value(f: Field) -> str:
     if f.pattern:
-        high = "any number of" if f.max_length is None else f"at most {f.max_length}"
-        low = f"at least {f.min_length or 0} and {high}"
-        return f"no text of {low} characters matches `{f.pattern}`"
+        limits = [f"at least {f.min_length}" if f.min_length else "", ""]
+        if f.max_length is not None:
+            limits[1] = f"at most {f.max_length}"
+        length = " and ".join(x for x in limits if x)
+        of = f"text of {length} characters" if length else "text"
+        return f"no {of} matches `{f.pattern}`"
     return f"no number lies between `{f.min}` and `{f.max}` at its precision and scale"
 
 

@@ -75,7 +75,7 @@ def domain(field: Field, column: Column) -> Domain:
         return Domain(None)
     if field.pattern and kind in ("string", "text", "password"):
         pool = pattern_values(field.pattern, min_length(field), max_length)
-        return Domain(len(pool), pool, f"{len(pool)} matching `{field.pattern}`")
+        return Domain(len(pool), pool, f"{len(pool)} strings matching `{field.pattern}`")
     if kind in ("string", "text", "password"):
         if max_length is None:
             return Domain(None)
@@ -99,10 +99,10 @@ def domain(field: Field, column: Column) -> Domain:
         count = max(int((dhigh - dlow).scaleb(scale)) + 1, 0)
         return _bounded(count, f"the {count} numbers {dlow}..{dhigh}")
     if kind == "bool":
-        return Domain(2, what="2 values (true, false)")
+        return Domain(2, what="true, false")
     if kind == "enum":
         values = field.enum_values or column.enum_values
-        return Domain(len(values), what=f"{len(values)} values ({', '.join(values)})")
+        return Domain(len(values), what=", ".join(values))
     return Domain(None)  # date, datetime, uuid, url, json: a test run never exhausts them
 
 

@@ -53,3 +53,10 @@ def default_source(kind: str, value: Any) -> str:
     if kind == "uuid":
         return f"uuid.UUID({value!r})"
     return py_literal(value)
+
+
+def regex_literal(pattern: str) -> str:
+    """A regular expression as Python source: a raw string where one can hold it as written
+    (`r"^\\+[0-9]+$"`), else an escaped one. (Not `"r" + repr(...)`: repr doubles backslashes.)"""
+    raw_ok = not pattern.endswith("\\") and '"' not in pattern and pattern.isprintable()
+    return f'r"{pattern}"' if raw_ok else repr(pattern)

@@ -16,7 +16,13 @@ from typing import Any
 from scaffold.ir import values
 from scaffold.ir.model import Column, Entity, Field, Filter, Ref, Schema
 from scaffold.ir.values import INT_RANGES
-from scaffold.render.literals import column_kind, default_source, literal_type, py_literal
+from scaffold.render.literals import (
+    column_kind,
+    default_source,
+    literal_type,
+    py_literal,
+    regex_literal,
+)
 from scaffold.render.testvalues import Case, cases_for, kept_default, sample_source
 
 STRING_KINDS = frozenset({"string", "text", "password", "email", "url", "enum"})
@@ -196,7 +202,7 @@ class EntityView:
             args = _args(
                 min_length=field.min_length or None,
                 max_length=max_length,
-                pattern=None if field.pattern is None else "r" + repr(field.pattern),
+                pattern=None if field.pattern is None else regex_literal(field.pattern),
             )
             return f"Annotated[Text, StringConstraints({args})]" if args else "Text"
         if kind in ("email", "url"):

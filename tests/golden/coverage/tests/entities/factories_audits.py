@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.audits.model import Audit
 
 from . import factories_items, factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def audit_values(n: int) -> dict[str, Any]:
@@ -43,7 +47,7 @@ async def make_audit(session: AsyncSession, *, owner: Actor | None = None, **val
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = audit_values(next(factory_support.SEQUENCE))
+    data = audit_values(next(SEQUENCE))
     data.update(await _audit_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -57,7 +61,7 @@ async def audit_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /audits`; parents are made for `owner` unless given."""
-    data = audit_values(next(factory_support.SEQUENCE))
+    data = audit_values(next(SEQUENCE))
     data.update(await _audit_refs(session, owner, values))
     data.update(values)
     keys = {"event", "item_id"}

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -17,12 +18,15 @@ from probeapp.entities.items.model import Item
 
 from . import factories_projects, factories_tags, factory_support
 
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
+
 
 def item_values(n: int) -> dict[str, Any]:
     """Valid values of a item's own fields (not its refs or owner), unique to `n`."""
     return {
         "title": factory_support.text(n, "title", 0, 60),
-        "quantity": (0 + n),
+        "quantity": n,
     }
 
 
@@ -47,7 +51,7 @@ async def make_item(session: AsyncSession, *, owner: Actor | None = None, **valu
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = item_values(next(factory_support.SEQUENCE))
+    data = item_values(next(SEQUENCE))
     data.update(await _item_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -61,7 +65,7 @@ async def item_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /items`; parents are made for `owner` unless given."""
-    data = item_values(next(factory_support.SEQUENCE))
+    data = item_values(next(SEQUENCE))
     data.update(await _item_refs(session, owner, values))
     data.update(values)
     keys = {"title", "project_id", "tag_id", "quantity"}

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.project_status_notes.model import ProjectStatusNote
 
 from . import factories_projects, factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def project_status_note_values(n: int) -> dict[str, Any]:
@@ -42,7 +46,7 @@ async def make_project_status_note(
     """Insert a valid project_status_note and commit; `values` override any column."""
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = project_status_note_values(next(factory_support.SEQUENCE))
+    data = project_status_note_values(next(SEQUENCE))
     data.update(await _project_status_note_refs(session, owner, values))
     data.update(values)
     row = ProjectStatusNote(**data)
@@ -55,7 +59,7 @@ async def project_status_note_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /project_status_notes`; parents are made for `owner` unless given."""
-    data = project_status_note_values(next(factory_support.SEQUENCE))
+    data = project_status_note_values(next(SEQUENCE))
     data.update(await _project_status_note_refs(session, owner, values))
     data.update(values)
     keys = {"project_id", "body"}

@@ -8,6 +8,7 @@ returns a valid JSON body for its POST route, with the parents it refers to made
 """
 
 import datetime
+import itertools
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -20,24 +21,45 @@ from probeapp.entities.projects.model import Project
 
 from . import factory_support
 
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
+CODE_VALUES = (
+    "AAA-0",
+    "AAA-1",
+    "AAA-2",
+    "AAA-3",
+    "AAA-4",
+    "AAA-5",
+    "AAA-6",
+    "AAA-7",
+    "AAA-8",
+    "AAA-9",
+    "AAA-00",
+    "AAA-01",
+    "AAA-02",
+    "AAA-03",
+    "AAA-04",
+    "AAA-05",
+)
+
 
 def project_values(n: int) -> dict[str, Any]:
     """Valid values of a project's own fields (not its refs or owner), unique to `n`."""
     return {
         "name": factory_support.text(n, "name", 2, 80),
-        "code": "AAA-0",
-        "budget": Decimal("0"),
+        "code": CODE_VALUES[n % 16],
+        "budget": Decimal("0.00") + Decimal(n % 10000000000).scaleb(-2),
         "rating": float(0.0 + n % 6),
-        "starts_on": datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 365),
+        "starts_on": datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
         "ends_at": datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
         + datetime.timedelta(minutes=n),
         "homepage": f"https://example.com/{n}",
-        "contact": f"user{n}@example.com",
+        "contact": factory_support.email(n, 320),
         "status": "draft",
         "meta": {"n": n},
         "external_id": uuid.uuid4(),
-        "priority": (1 + n % 5),
-        "big": (n),
+        "priority": 1 + n % 5,
+        "big": n,
         "archived": False,
     }
 
@@ -59,7 +81,7 @@ async def make_project(
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = project_values(next(factory_support.SEQUENCE))
+    data = project_values(next(SEQUENCE))
     data.update(await _project_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -73,7 +95,7 @@ async def project_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /projects`; parents are made for `owner` unless given."""
-    data = project_values(next(factory_support.SEQUENCE))
+    data = project_values(next(SEQUENCE))
     data.update(await _project_refs(session, owner, values))
     data.update(values)
     keys = {

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.tags.model import Tag
 
 from . import factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def tag_values(n: int) -> dict[str, Any]:
@@ -35,7 +39,7 @@ async def _tag_refs(
 
 async def make_tag(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> Tag:
     """Insert a valid tag and commit; `values` override any column."""
-    data = tag_values(next(factory_support.SEQUENCE))
+    data = tag_values(next(SEQUENCE))
     data.update(await _tag_refs(session, owner, values))
     data.update(values)
     row = Tag(**data)
@@ -48,7 +52,7 @@ async def tag_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /tags`; parents are made for `owner` unless given."""
-    data = tag_values(next(factory_support.SEQUENCE))
+    data = tag_values(next(SEQUENCE))
     data.update(await _tag_refs(session, owner, values))
     data.update(values)
     keys = {"label"}

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -18,11 +19,14 @@ from probeapp.entities.users.model import User
 
 from . import factory_support
 
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
+
 
 def user_values(n: int) -> dict[str, Any]:
     """Valid values of a user's own fields (not its refs or owner), unique to `n`."""
     return {
-        "email": f"user{n}@example.com",
+        "email": factory_support.email(n, 64),
         "password": factory_support.text(n, "secret-password", 8, 128),
     }
 
@@ -37,7 +41,7 @@ async def _user_refs(
 
 async def make_user(session: AsyncSession, *, owner: Actor | None = None, **values: Any) -> User:
     """Insert a valid user and commit; `values` override any column."""
-    data = user_values(next(factory_support.SEQUENCE))
+    data = user_values(next(SEQUENCE))
     data.update(await _user_refs(session, owner, values))
     data.update(values)
     if isinstance(data.get("password"), str):
@@ -52,7 +56,7 @@ async def user_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /users`; parents are made for `owner` unless given."""
-    data = user_values(next(factory_support.SEQUENCE))
+    data = user_values(next(SEQUENCE))
     data.update(await _user_refs(session, owner, values))
     data.update(values)
     keys = {"email", "password"}

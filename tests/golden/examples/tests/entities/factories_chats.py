@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.chats.model import Chat
 
 from . import factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def chat_values(n: int) -> dict[str, Any]:
@@ -41,7 +45,7 @@ async def make_chat(session: AsyncSession, *, owner: Actor | None = None, **valu
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = chat_values(next(factory_support.SEQUENCE))
+    data = chat_values(next(SEQUENCE))
     data.update(await _chat_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -55,7 +59,7 @@ async def chat_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /chats`; parents are made for `owner` unless given."""
-    data = chat_values(next(factory_support.SEQUENCE))
+    data = chat_values(next(SEQUENCE))
     data.update(await _chat_refs(session, owner, values))
     data.update(values)
     keys = {"title", "last_context", "visibility"}

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.comments.model import Comment
 
 from . import factories_tasks, factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def comment_values(n: int) -> dict[str, Any]:
@@ -45,7 +49,7 @@ async def make_comment(
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = comment_values(next(factory_support.SEQUENCE))
+    data = comment_values(next(SEQUENCE))
     data.update(await _comment_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -59,7 +63,7 @@ async def comment_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /comments`; parents are made for `owner` unless given."""
-    data = comment_values(next(factory_support.SEQUENCE))
+    data = comment_values(next(SEQUENCE))
     data.update(await _comment_refs(session, owner, values))
     data.update(values)
     keys = {"body", "task_id"}

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.documents.model import Document
 
 from . import factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def document_values(n: int) -> dict[str, Any]:
@@ -44,7 +48,7 @@ async def make_document(
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = document_values(next(factory_support.SEQUENCE))
+    data = document_values(next(SEQUENCE))
     data.update(await _document_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -58,7 +62,7 @@ async def document_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /documents`; parents are made for `owner` unless given."""
-    data = document_values(next(factory_support.SEQUENCE))
+    data = document_values(next(SEQUENCE))
     data.update(await _document_refs(session, owner, values))
     data.update(values)
     keys = {"title", "content", "kind"}

@@ -7,6 +7,7 @@ inserts a row whose values respect every constraint of the spec and commits it.
 returns a valid JSON body for its POST route, with the parents it refers to made for `owner`.
 """
 
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -16,6 +17,9 @@ from probeapp.auth import Actor
 from probeapp.entities.messages.model import Message
 
 from . import factories_chats, factory_support
+
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
 
 
 def message_values(n: int) -> dict[str, Any]:
@@ -44,7 +48,7 @@ async def make_message(
     """Insert a valid message and commit; `values` override any column."""
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = message_values(next(factory_support.SEQUENCE))
+    data = message_values(next(SEQUENCE))
     data.update(await _message_refs(session, owner, values))
     data.update(values)
     row = Message(**data)
@@ -57,7 +61,7 @@ async def message_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /messages`; parents are made for `owner` unless given."""
-    data = message_values(next(factory_support.SEQUENCE))
+    data = message_values(next(SEQUENCE))
     data.update(await _message_refs(session, owner, values))
     data.update(values)
     keys = {"chat_id", "role", "parts", "attachments"}

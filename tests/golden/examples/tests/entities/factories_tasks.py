@@ -8,6 +8,7 @@ returns a valid JSON body for its POST route, with the parents it refers to made
 """
 
 import datetime
+import itertools
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -18,13 +19,16 @@ from probeapp.entities.tasks.model import Task
 
 from . import factory_support
 
+# This entity's row numbers: consecutive rows of one test get distinct values (ir/values.py).
+SEQUENCE = itertools.count(1)
+
 
 def task_values(n: int) -> dict[str, Any]:
     """Valid values of a task's own fields (not its refs or owner), unique to `n`."""
     return {
         "title": factory_support.text(n, "title", 0, 200),
         "done": False,
-        "due": datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 365),
+        "due": datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
     }
 
 
@@ -43,7 +47,7 @@ async def make_task(session: AsyncSession, *, owner: Actor | None = None, **valu
     """
     if owner is None:
         owner = await factory_support.new_owner(session)
-    data = task_values(next(factory_support.SEQUENCE))
+    data = task_values(next(SEQUENCE))
     data.update(await _task_refs(session, owner, values))
     data["user_id"] = owner.id
     data.update(values)
@@ -57,7 +61,7 @@ async def task_payload(
     session: AsyncSession, *, owner: Actor | None = None, **values: Any
 ) -> dict[str, Any]:
     """A valid body for `POST /tasks`; parents are made for `owner` unless given."""
-    data = task_values(next(factory_support.SEQUENCE))
+    data = task_values(next(SEQUENCE))
     data.update(await _task_refs(session, owner, values))
     data.update(values)
     keys = {"title", "done", "due"}
