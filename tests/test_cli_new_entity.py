@@ -55,7 +55,7 @@ def test_a_plural_name_becomes_its_singular_with_a_note(project: Path) -> None:
     routes = (project / "src/shop/entities/comments/routes.py").read_text()
     assert 'prefix="/comments"' in routes
     model = (project / "src/shop/entities/comments/model.py").read_text()
-    assert 'class Comment(Base)' in model and '__tablename__ = "comments"' in model
+    assert "class Comment(Base)" in model and '__tablename__ = "comments"' in model
 
 
 def test_force_plural_keeps_the_name_and_does_not_double_it(project: Path) -> None:
