@@ -1301,7 +1301,11 @@ class _Resolver:
             used.add(col.name)
             order.append(OrderKey(col.name, descending, col.py_type, col.kind))
         if ok and not order:
-            self.err(loaded.at("list", "order"), "the keyset order is empty", "write [-id]")
+            self.err(
+                loaded.at("list", "order"),
+                f"the keyset order of `{ent.name}` is empty",
+                "write [-id]",
+            )
             ok = False
         if ok:
             last = order[-1].column
