@@ -41,7 +41,8 @@ def test_errors_are_one_per_line_compiler_style_with_exit_2(tmp_path: Path) -> N
     # task.yaml cannot be read as a spec, but note.yaml's problems are reported in the same run
     assert out.stderr.splitlines() == [
         tsk,
-        "specs/task.yaml:4:10: error: unknown field type `strng` (did you mean `string`?)",
+        "specs/task.yaml:4:10: error: field `title`: unknown field type `strng` "
+        "(did you mean `string`?)",
     ]
     (specs / "task.yaml").write_text("entity: task\nfields:\n  order: int\n  title: string\n")
     out = _scaffold("validate", "specs", cwd=tmp_path)

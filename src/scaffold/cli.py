@@ -124,7 +124,12 @@ def init(
 
 @new_app.command("entity")
 def new_entity(
-    name: Annotated[str, typer.Argument(help="Entity name, singular snake_case (comment).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Entity name, snake_case (comment); a plural (comments) is singularized."
+        ),
+    ],
     field: Annotated[
         list[str] | None,
         typer.Option(
@@ -138,6 +143,9 @@ def new_entity(
     soft_delete: Annotated[bool, typer.Option("--soft-delete", help="Deletes hide rows.")] = False,
     versioned: Annotated[bool, typer.Option("--versioned", help="Optimistic locking.")] = False,
     public: Annotated[bool, typer.Option("--public", help="Every actor may read rows.")] = False,
+    force_plural: Annotated[
+        bool, typer.Option("--force-plural", help="Keep a plural NAME as the entity's name.")
+    ] = False,
 ) -> None:
     """Write specs/NAME.yaml from the options, then generate."""
 
@@ -151,6 +159,7 @@ def new_entity(
             soft_delete=soft_delete,
             versioned=versioned,
             public=public,
+            force_plural=force_plural,
         )
 
     code = run_guarded(body)

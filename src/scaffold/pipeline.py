@@ -307,16 +307,23 @@ def new_entity(
     soft_delete: bool,
     versioned: bool,
     public: bool,
+    force_plural: bool = False,
     start: Path | None = None,
 ) -> int:
     """`scaffold new entity`: write specs/NAME.yaml, then generate (the spec is removed again
-    if generating fails, so a failed run leaves the tree as it was)."""
+    if generating fails, so a failed run leaves the tree as it was).
+
+    A plural NAME is singularized, as Rails does (`comments` → entity `comment`, table and route
+    `comments`), with a note on stderr; `force_plural` keeps it as given."""
     from scaffold.project import load_project
     from scaffold.spec.cli_fields import parse_field_option
 
     project = load_project(start)
     if not NAME_RE.match(name):
         raise UsageError(f"entity name `{name}` must be snake_case: letters, digits, underscores")
+    name, plural, note = entity_name_for(name, force_plural=force_plural)
+    if note:
+        sys.stderr.write(note + "\n")
     path = project.specs_path / f"{name}.yaml"
     if path.exists():
         raise UsageError(f"{path.relative_to(project.root)} already exists; edit it instead")
@@ -327,6 +334,7 @@ def new_entity(
     text = spec_text(
         name,
         parsed,
+        plural=plural,
         owner=owner,
         soft_delete=soft_delete,
         versioned=versioned,
@@ -341,10 +349,31 @@ def new_entity(
         raise
 
 
+def entity_name_for(name: str, *, force_plural: bool = False) -> tuple[str, str | None, str | None]:
+    """(entity, plural to write in the spec or None, note) for the NAME of `scaffold new entity`.
+
+    `comments` → (`comment`, None, note): the singular's own plural is the name given. When it is
+    not (`indices` → `index`, whose plural inflect spells `indexes`), the spec keeps the name
+    given as its `plural:`, so the table and route are what the user typed.
+    """
+    from scaffold.ir import naming
+
+    single = name if force_plural else naming.singular(name)
+    if single == name:
+        return name, None, None
+    plural = None if naming.plural(single) == name else name
+    note = (
+        f"note: `{name}` looks plural; creating entity `{single}` (table and route `{name}`); "
+        f"pass --force-plural to keep `{name}`"
+    )
+    return single, plural, note
+
+
 def spec_text(
     name: str,
     fields: Sequence[tuple[str, dict[str, Any]]],
     *,
+    plural: str | None = None,
     owner: str | None,
     soft_delete: bool,
     versioned: bool,
@@ -354,6 +383,8 @@ def spec_text(
     import yaml
 
     lines = ["# yaml-language-server: $schema=../.scaffold/spec.schema.json", f"entity: {name}"]
+    if plural:
+        lines.append(f"plural: {plural}")
     if owner:
         if owner.startswith("through:"):
             lines.append(f"owner: {{through: {owner.split(':', 1)[1]}}}")

@@ -3,12 +3,14 @@
 
 A case is a folder: `specs/*.yaml` and `expected.txt`, one expectation a line:
 `specs/task.yaml:4 | fragment` (a diagnostic at that file and line contains the fragment) or
-`* | fragment` (the output contains it, e.g. a hint).
+`* | fragment` (the output contains it, e.g. a hint). Every diagnostic must also name, in
+backticks, the key, field or entity it is about.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
+NAMED = re.compile(r": error: .*`[^`]+`")
 CASES = sorted(p.name for p in HERE.iterdir() if (p / "expected.txt").is_file())
 
 
@@ -66,3 +69,5 @@ def test_bad_spec_is_reported_with_its_location(
         ), f"{case}: {fragment!r} not at {where} in\n{output}"
     for line in lines:
         assert ": error: " in line, f"{case}: unlocated output line {line!r}"
+        # every error names the key, field or entity it is about (YAML syntax errors have none)
+        assert NAMED.search(line) or "YAML" in line, f"{case}: names no key: {line!r}"

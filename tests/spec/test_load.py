@@ -105,7 +105,9 @@ def test_invalid_utf8_is_located(tmp_path: Path) -> None:
     spec.write_bytes(b"entity: task\n\xff\n")
     with pytest.raises(SpecErrors) as info:
         load_specs([spec], root=tmp_path)
-    assert info.value.report() == ["task.yaml:2:1: error: the file is not valid UTF-8 text"]
+    assert info.value.report() == [
+        "task.yaml:2:1: error: the file is not valid UTF-8 text (save it as UTF-8)"
+    ]
 
 
 def test_loaded_spec_locates_nested_values() -> None:

@@ -78,6 +78,17 @@ def num_sql(value: int | float | str) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as a message quotes it: YAML-like words, long text cut short."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def column_default(
     f: FieldSpec,
     kind: str,
@@ -88,70 +99,79 @@ def column_default(
     precision: int | None,
     scale: int | None,
 ) -> tuple[JsonValue, str | None]:
-    """The default of a field as a JSON value and as a server default; `Bad` if it does not fit."""
+    """The default of a field as a JSON value and as a server default; `Bad` if it does not fit.
+
+    Messages are about the value only (`` `lots` is not a whole number ``): the resolver names
+    the field (`` default of `quantity`: ... ``), since it knows which key they come from.
+    """
     value = f.default
     if value is None:
         if f.required:
             raise Bad(
-                "the default is null but the field is required",
-                "remove `default`, or add `required: false`",
+                "null, but the field is required", "remove `default`, or add `required: false`"
             )
         return None, None
     if kind in ("string", "text", "email", "url", "enum"):
         if not isinstance(value, str):
-            raise Bad(f"the default of a `{kind}` field must be text, not `{value}`")
+            raise Bad(f"`{shown(value)}` is not text", f"quote it: '{shown(value)}'")
         if kind == "enum" and value not in (f.values or []):
             close = difflib.get_close_matches(value, f.values or [], n=1)
             raise Bad(
-                f"the default `{value}` is not one of the values " f"({', '.join(f.values or [])})",
-                f"did you mean `{close[0]}`?" if close else None,
+                f"`{shown(value)}` is not one of the values ({', '.join(f.values or [])})",
+                f"did you mean `{close[0]}`?" if close else "write one of the values",
             )
         if max_length is not None and len(value) > max_length:
-            raise Bad(f"the default is longer than `max_length` ({max_length})")
+            raise Bad(
+                f"`{shown(value)}` is longer than `max_length` ({max_length})",
+                f"write at most {max_length} characters",
+            )
         if min_length is not None and len(value) < min_length:
-            raise Bad(f"the default is shorter than `min_length` ({min_length})")
+            raise Bad(
+                f"`{shown(value)}` is shorter than `min_length` ({min_length})",
+                f"write at least {min_length} characters",
+            )
         if f.pattern is not None and re.fullmatch(f.pattern, value) is None:
-            raise Bad("the default does not match `pattern`")
+            raise Bad(
+                f"`{shown(value)}` does not match `pattern`",
+                f"write text that matches {shown(f.pattern, 60)}",
+            )
         if kind == "email" and "@" not in value:
-            raise Bad("the default is not an email address")
+            raise Bad(f"`{shown(value)}` is not an email address", "write e.g. `team@example.com`")
         if kind == "url" and not re.match(r"^[a-z][a-z0-9+.\-]*://", value):
-            raise Bad("the default is not a URL")
+            raise Bad(f"`{shown(value)}` is not a URL", "write e.g. `https://example.com`")
         return value, sa_text(sql_str(value))
     if kind == "bool":
         if not isinstance(value, bool):
-            raise Bad(f"the default of a `bool` field must be true or false, not `{value}`")
+            raise Bad(f"`{shown(value)}` is not true or false", "write `true` or `false`")
         return value, "sa.true()" if value else "sa.false()"
     if kind in NUMBER_KINDS:
         number = coerce_number(value, kind, precision, scale)
         if vmin is not None and as_decimal(number) < as_decimal(vmin):
-            raise Bad(f"the default {number} is below `min` ({vmin})")
+            raise Bad(f"{number} is below `min` ({vmin})", f"write {vmin} or more")
         if vmax is not None and as_decimal(number) > as_decimal(vmax):
-            raise Bad(f"the default {number} is above `max` ({vmax})")
+            raise Bad(f"{number} is above `max` ({vmax})", f"write {vmax} or less")
         return number, sa_text(num_sql(number))
     if kind == "date":
-        if not isinstance(value, str):
-            raise Bad("the default of a `date` field is an ISO date such as '2024-01-31'")
         try:
-            parsed = dt.date.fromisoformat(value)
+            parsed = dt.date.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
-            raise Bad(
-                f"the default `{value}` is not an ISO date", "write e.g. '2024-01-31'"
-            ) from None
+            parsed = None
+        if parsed is None:
+            raise Bad(f"`{shown(value)}` is not an ISO date", "write e.g. '2024-01-31'")
         return parsed.isoformat(), sa_text(sql_str(parsed.isoformat()))
     if kind == "datetime":
-        if not isinstance(value, str):
-            raise Bad("the default of a `datetime` field is an ISO date-time with a zone")
         try:
-            moment = dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
+            moment = None
+        if moment is None:
             raise Bad(
-                f"the default `{value}` is not an ISO date-time",
+                f"`{shown(value)}` is not an ISO date-time",
                 "write e.g. '2024-01-31T12:00:00+00:00'",
-            ) from None
+            )
         if moment.tzinfo is None:
             raise Bad(
-                "the default date-time has no time zone",
-                "write e.g. '2024-01-31T12:00:00+00:00'",
+                f"`{shown(value)}` has no time zone", "write e.g. '2024-01-31T12:00:00+00:00'"
             )
         text = moment.isoformat()
         return text, sa_text(sql_str(text))
@@ -161,15 +181,21 @@ def column_default(
         except ValueError:
             text = ""
         if not text:
-            raise Bad(f"the default `{value}` is not a UUID")
+            raise Bad(
+                f"`{shown(value)}` is not a UUID",
+                "write e.g. '123e4567-e89b-12d3-a456-426614174000'",
+            )
         return text, sa_text(sql_str(text))
     if kind == "json":
         try:
             text = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
         except ValueError:
-            raise Bad("the default is not a JSON value") from None
+            raise Bad(
+                f"`{shown(value)}` is not a JSON value (no NaN or infinity)",
+                "write a mapping, a list, text, a finite number, true, false or null",
+            ) from None
         return json.loads(text), sa_text(sql_str(text))
-    raise Bad(f"a `{kind}` field cannot have a default")
+    raise Bad(f"a `{kind}` field cannot have a default", "remove `default`")
 
 
 def id_column(pk: bool = True) -> Column:
@@ -204,60 +230,72 @@ def as_decimal(value: int | float | str) -> decimal.Decimal:
 def coerce_number(
     value: Any, kind: str, precision: int | None, scale: int | None
 ) -> int | float | str:
-    if isinstance(value, bool):
-        raise Bad(f"`{value}` is not a number")
+    """`value` as the number a `kind` column holds; `Bad` (about the value alone) if it is not."""
     if kind in INT_RANGE:
-        if not isinstance(value, int):
-            raise Bad(f"`{value}` is not a whole number")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Bad(f"`{shown(value)}` is not a whole number", "write a whole number such as `0`")
         low, high = INT_RANGE[kind]
         if not low <= value <= high:
-            hint = "use `type: bigint`" if kind == "int" else None
-            raise Bad(f"{value} does not fit a `{kind}` column", hint)
+            hint = "use `type: bigint`" if kind == "int" else f"write a number from {low} to {high}"
+            raise Bad(f"{shown(value)} does not fit a `{kind}` column", hint)
         return value
     if kind == "float":
-        if not isinstance(value, int | float) or (
-            isinstance(value, float) and not math.isfinite(value)
-        ):
-            raise Bad(f"`{value}` is not a finite number")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Bad(f"`{shown(value)}` is not a number", "write a number such as `1.5`")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise Bad(f"`{shown(value)}` is not a finite number", "write a number such as `1.5`")
         try:
             return float(value)
         except OverflowError:
-            raise Bad(f"`{value}` is too large for a `float` column") from None
+            raise Bad(
+                f"`{shown(value)}` is too large for a `float` column", "use `type: decimal`"
+            ) from None
     # decimal: kept as text so no precision is lost ("0.10")
+    example = "write a decimal number such as '19.99'"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Bad(f"`{shown(value)}` is not a decimal number", example)
     if isinstance(value, float) and not math.isfinite(value):
-        raise Bad(f"`{value}` is not a finite number")
-    if not isinstance(value, int | float | str):
-        raise Bad(f"`{value}` is not a number")
+        raise Bad(f"`{shown(value)}` is not a finite number", example)
     try:
         number = decimal.Decimal(str(value).strip())
     except decimal.InvalidOperation:
-        raise Bad(f"`{value}` is not a decimal number", "write e.g. '19.99'") from None
+        raise Bad(f"`{shown(value)}` is not a decimal number", example) from None
     if not number.is_finite():
-        raise Bad(f"`{value}` is not a finite number")
+        raise Bad(f"`{shown(value)}` is not a finite number", example)
     if precision is not None and scale is not None:
         exponent = number.as_tuple().exponent
         assert isinstance(exponent, int)
         if -exponent > scale:
-            raise Bad(f"{value} has more than {scale} decimal places")
+            raise Bad(
+                f"{shown(value)} has more than {scale} decimal places",
+                f"round it to {scale} places, or raise `scale`",
+            )
         # digits before the point, from the exponent (never by building a huge integer)
         integer_digits = 0 if number.is_zero() else max(number.adjusted() + 1, 0)
         if integer_digits > precision - scale:
-            raise Bad(f"{value} does not fit decimal({precision},{scale})")
+            raise Bad(
+                f"{shown(value)} does not fit decimal({precision},{scale})",
+                f"write at most {precision - scale} digits before the point, or raise "
+                "`precision`",
+            )
     return format(number, "f")
 
 
 def where_literal(col: Column, value: Any) -> str:
+    """`value` as an SQL literal for `col` in a partial index; `Bad` about the value alone."""
     kind = col.kind
     if kind == "bool":
         if not isinstance(value, bool):
-            raise Bad(f"`{col.name}` is a bool; write true or false")
+            raise Bad(f"`{shown(value)}` is not true or false", "write `true` or `false`")
         return "true" if value else "false"
     if kind in NUMBER_KINDS:
         return num_sql(coerce_number(value, kind, col.precision, col.scale))
     if not isinstance(value, str):
-        raise Bad(f"`{col.name}` holds text; write the value as text")
+        raise Bad(f"`{shown(value)}` is not text", f"quote it: '{shown(value)}'")
     if kind == "enum" and value not in col.enum_values:
+        close = difflib.get_close_matches(value, col.enum_values, n=1)
         raise Bad(
-            f"`{value}` is not one of the values of `{col.name}` ({', '.join(col.enum_values)})"
+            f"`{shown(value)}` is not one of the values ({', '.join(col.enum_values)})",
+            f"did you mean `{close[0]}`?" if close else "write one of the values",
         )
     return sql_str(value)

@@ -289,8 +289,40 @@ def _no_check_decorator(target: Any = None, **_options: Any) -> Any:
     return (lambda inner: inner) if target is None else target
 
 
+# Where inflect is wrong for the names of tables, in one place (tests/ir/test_naming.py holds
+# each of them to its word). Everything else comes from inflect's `singular_noun`/`plural_noun`.
+#
+# Mass nouns and acronyms: their plural is the word itself, and they are never singularized
+# (inflect gives `datas`/`datum`, `medias`, `kudoss`/`kudo`, `smss`/`sm`, `analytics`/`analytic`).
+UNCOUNTABLE = frozenset(
+    {
+        "analytics",
+        "data",
+        "economics",
+        "feedback",
+        "gps",
+        "info",
+        "kudos",
+        "logistics",
+        "mathematics",
+        "media",
+        "metadata",
+        "physics",
+        "sms",
+        "software",
+        "staff",
+    }
+)
+# Plurals whose singular inflect gets wrong (`indices` → `indice`).
+IRREGULAR_SINGULAR = {"indices": "index", "matrices": "matrix", "vertices": "vertex"}
+
+
 def plural(name: str) -> str:
-    """Plural of a snake_case name, inflecting its last word: `shelf_item` → `shelf_items`."""
+    """Plural of a snake_case name, inflecting its last word: `shelf_item` → `shelf_items`.
+
+    A name that is already plural or uncountable is its own plural (`comments`, `people`,
+    `news`, `series`): nothing is inflected twice.
+    """
     head, _, last = name.rpartition("_")
     known = _known_plurals()
     word = known.get(last)
@@ -303,10 +335,49 @@ def plural(name: str) -> str:
     return f"{head}_{word}" if head else word
 
 
-def _inflected(last: str) -> str:
-    engine = _inflect_engine()
+def singular(name: str) -> str:
+    """Singular of a snake_case name whose last word is plural (`shelf_items` → `shelf_item`,
+    `people` → `person`); any other name as it is (`status`, `address`, `news`, `series`)."""
+    head, _, last = name.rpartition("_")
+    word = _singular_word(last)
+    if word is None:
+        return name
+    return f"{head}_{word}" if head else word
+
+
+def _singular_word(word: str) -> str | None:
+    """The singular of `word` when `word` is a plural, else None.
+
+    inflect's `singular_noun` strips an `s` from any word (`status` → `statu`, `bus` → `bu`), so
+    a word counts as plural only when inflect agrees both ways: its singular pluralizes back to
+    it, and inflect itself would not pluralize the word as a singular (`bus` → `buses`, but
+    `comments` → `commentss`).
+    """
+    if word in UNCOUNTABLE or not NAME_RE.match(word):
+        return None
+    if word in IRREGULAR_SINGULAR:
+        return IRREGULAR_SINGULAR[word]
+    engine: Any = _inflect_engine()
     try:
-        word = str(engine.plural_noun(last))  # type: ignore[attr-defined]
+        single = engine.singular_noun(word)
+        if not single or single == word or not NAME_RE.match(str(single)):
+            return None
+        single = str(single)
+        if str(engine.plural_noun(word)) != word + "s":
+            return None  # inflect pluralizes the word itself: a singular that ends in `s`
+        if str(engine.plural_noun(single)) != word:
+            return None
+    except Exception:  # inflect raises on odd input: then the word is taken as it is
+        return None
+    return single
+
+
+def _inflected(last: str) -> str:
+    if last in UNCOUNTABLE or _singular_word(last) is not None:
+        return last  # already plural
+    engine: Any = _inflect_engine()
+    try:
+        word = str(engine.plural_noun(last))
     except Exception:  # inflect raises on odd input; fall back to the regular plural
         word = ""
     if not word or not NAME_RE.match(word):

@@ -159,7 +159,11 @@ class _Resolver:
         if not naming.NAME_RE.match(name):
             fixed = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
             fixed = fixed if fixed and fixed[0].isalpha() else ""
-            hint = f"write `{fixed}`" if fixed and naming.NAME_RE.match(fixed) else None
+            hint = (
+                f"write `{fixed}`"
+                if fixed and naming.NAME_RE.match(fixed)
+                else "write lower-case words joined by `_`, e.g. `due_date`"
+            )
             self.err(
                 where,
                 f"{what} `{name}` is not a snake_case name (lower-case letters, digits and "
@@ -168,7 +172,11 @@ class _Resolver:
             )
             return False
         if len(name) > naming.MAX_IDENT:
-            self.err(where, f"{what} `{name}` is longer than {naming.MAX_IDENT} characters")
+            self.err(
+                where,
+                f"{what} `{name}` is longer than {naming.MAX_IDENT} characters",
+                "write a shorter name",
+            )
             return False
         if "__" in name or name.endswith("_"):
             self.err(
@@ -282,7 +290,12 @@ class _Resolver:
             if not self.check_name(plural, "plural", where, advice=advice):
                 continue
             if plural in naming.RESERVED_MODULES:
-                self.err(where, f"plural `{plural}` would clash with a generated file")
+                self.err(
+                    where,
+                    f"plural `{plural}` of entity `{spec.entity}` would clash with a generated "
+                    "file",
+                    f"set `plural:` for entity `{spec.entity}` to another word",
+                )
                 continue
             table = spec.table or plural
             where_t = loaded.at("table") if spec.table else where
@@ -292,7 +305,12 @@ class _Resolver:
             ):
                 continue
             if table == "alembic_version" or table.startswith(("pg_", "sqlite_")):
-                self.err(where_t, f"table name `{table}` is reserved by the database or Alembic")
+                self.err(
+                    where_t,
+                    f"table name `{table}` of entity `{spec.entity}` is reserved by the database "
+                    "or Alembic",
+                    f"set `table:` for entity `{spec.entity}` to another name",
+                )
                 continue
             if plural in plurals:
                 self.err(
@@ -309,7 +327,11 @@ class _Resolver:
                 )
                 continue
             if spec.renamed_from is not None:
-                self.check_name(spec.renamed_from, "renamed_from", loaded.at("renamed_from"))
+                self.check_name(
+                    spec.renamed_from,
+                    f"`renamed_from` of entity `{spec.entity}`",
+                    loaded.at("renamed_from"),
+                )
             plurals[plural] = spec.entity
             tables[table] = spec.entity
             self.ents[spec.entity] = _Ent(
@@ -326,6 +348,7 @@ class _Resolver:
                     ent.loaded.at("entity"),
                     f"entity `{ent.name}` and entity `{classes[ent.class_name]}` would both be "
                     f"the class `{ent.class_name}`",
+                    "rename one of them",
                 )
             classes[ent.class_name] = ent.name
         # the generated test factories name a function after each entity: `make_<name>`,
@@ -364,7 +387,9 @@ class _Resolver:
             try:
                 self.scalar_column(ent, info)
             except Bad as bad:
-                self.err(loaded.at("fields", fname), bad.message, bad.hint)
+                self.err(
+                    loaded.at("fields", fname), _about(f"field `{fname}`", bad.message), bad.hint
+                )
                 ent.ok = False
 
     def field_options(self, ent: _Ent, fname: str, f: FieldSpec) -> bool:
@@ -375,12 +400,15 @@ class _Resolver:
             if option in given and getattr(f, option) is not None and f.type not in kinds:
                 self.err(
                     loaded.key_at("fields", fname, option),
-                    f"`{option}` does not apply to a `{f.type}` field; it is for {what}",
-                    _option_advice(option, f.type),
+                    f"`{option}` of `{fname}` does not apply to a `{f.type}` field; it is for "
+                    f"{what}",
+                    _option_advice(option, f.type) or f"remove `{option}`",
                 )
                 ok = False
         if f.renamed_from is not None and not self.check_name(
-            f.renamed_from, "renamed_from", loaded.at("fields", fname, "renamed_from")
+            f.renamed_from,
+            f"`renamed_from` of `{fname}`",
+            loaded.at("fields", fname, "renamed_from"),
         ):
             ok = False
         if f.type == "enum" and not f.values:
@@ -400,13 +428,14 @@ class _Resolver:
         if f.type in ("json", "password") and (f.unique or f.index):
             self.err(
                 loaded.at("fields", fname),
-                f"a `{f.type}` field cannot be unique or indexed",
+                f"`{fname}` is a `{f.type}` field, which cannot be unique or indexed",
+                "remove `unique` and `index`",
             )
             ok = False
         if f.type in ("ref", "password") and f.has_default:
             self.err(
                 loaded.key_at("fields", fname, "default"),
-                f"a `{f.type}` field cannot have a default",
+                f"default of `{fname}`: a `{f.type}` field cannot have a default",
                 "remove `default`",
             )
             ok = False
@@ -416,7 +445,8 @@ class _Resolver:
             except re.error as exc:
                 self.err(
                     loaded.at("fields", fname, "pattern"),
-                    f"`pattern` is not a valid regular expression: {exc}",
+                    f"`pattern` of `{fname}` is not a valid regular expression: {exc}",
+                    "write a Python regular expression, e.g. '^[a-z0-9-]+$'",
                 )
                 ok = False
         return ok
@@ -441,22 +471,38 @@ class _Resolver:
 
         try:
             if min_length is not None and min_length < 0:
-                bad_at("min_length", f"`min_length` of `{fname}` cannot be negative")
+                bad_at(
+                    "min_length", f"`min_length` of `{fname}` cannot be negative", "write 0 or more"
+                )
             if max_length is not None and max_length < 1:
-                bad_at("max_length", f"`max_length` of `{fname}` must be at least 1")
+                bad_at(
+                    "max_length",
+                    f"`max_length` of `{fname}` must be at least 1",
+                    "write a length such as `120`",
+                )
             if max_length is not None and max_length > MAX_VARCHAR and kind != "text":
-                bad_at("max_length", f"`max_length` of `{fname}` is above {MAX_VARCHAR}")
+                bad_at(
+                    "max_length",
+                    f"`max_length` of `{fname}` is above {MAX_VARCHAR}",
+                    "use `type: text` for longer text",
+                )
             if min_length is not None and max_length is not None and min_length > max_length:
                 bad_at(
                     "min_length",
                     f"`min_length` ({min_length}) of `{fname}` is above its `max_length` "
                     f"({max_length})",
+                    "lower `min_length` or raise `max_length`",
                 )
             if kind == "password":
                 min_length = PASSWORD_INPUT[0] if min_length is None else min_length
                 max_length = PASSWORD_INPUT[1] if max_length is None else max_length
                 if min_length > max_length:
-                    bad_at("min_length", f"`min_length` of `{fname}` is above `max_length`")
+                    bad_at(
+                        "min_length",
+                        f"`min_length` ({min_length}) of `{fname}` is above its `max_length` "
+                        f"({max_length})",
+                        "lower `min_length` or raise `max_length`",
+                    )
                 length = DEFAULT_LENGTH["password"]
                 sa_type = f"sa.String({length})"
             elif kind in ("string", "email", "url"):
@@ -489,9 +535,17 @@ class _Resolver:
                 else:
                     scale = f.scale if f.scale is not None else 0
                 if not 1 <= precision <= 1000:
-                    bad_at("precision", "`precision` must be between 1 and 1000")
+                    bad_at(
+                        "precision",
+                        f"`precision` of `{fname}` must be between 1 and 1000",
+                        "write e.g. `precision: 10`",
+                    )
                 if not 0 <= scale <= precision:
-                    bad_at("scale", f"`scale` must be between 0 and the precision ({precision})")
+                    bad_at(
+                        "scale",
+                        f"`scale` of `{fname}` must be between 0 and the precision ({precision})",
+                        f"write e.g. `scale: {min(2, precision)}`",
+                    )
                 sa_type = f"sa.Numeric({precision}, {scale})"
             else:
                 sa_type = SA_SIMPLE[kind]
@@ -515,7 +569,11 @@ class _Resolver:
                 vmin = self.number(ent, fname, "min", f.min, kind, precision, scale)
                 vmax = self.number(ent, fname, "max", f.max, kind, precision, scale)
                 if vmin is not None and vmax is not None and as_decimal(vmin) > as_decimal(vmax):
-                    bad_at("min", f"`min` ({vmin}) of `{fname}` is above its `max` ({vmax})")
+                    bad_at(
+                        "min",
+                        f"`min` ({vmin}) of `{fname}` is above its `max` ({vmax})",
+                        "swap them, or write a `min` below the `max`",
+                    )
                 if vmin is not None:
                     checks.append(
                         CheckConstraint(
@@ -542,7 +600,9 @@ class _Resolver:
                     )
                 except Bad as bad:
                     raise _LocatedBad(
-                        loaded.at("fields", fname, "default"), bad.message, bad.hint
+                        loaded.at("fields", fname, "default"),
+                        _about(f"default of `{fname}`", bad.message),
+                        bad.hint,
                     ) from None
         except _LocatedBad as bad:
             self.err(bad.where, bad.message, bad.hint)
@@ -612,6 +672,7 @@ class _Resolver:
                 raise _LocatedBad(
                     ent.loaded.at("fields", fname, "values", i),
                     f"enum value `{value}` of `{fname}` is listed twice",
+                    "remove the repeated value",
                 )
             seen.add(value)
 
@@ -631,7 +692,9 @@ class _Resolver:
         try:
             return coerce_number(value, kind, precision, scale)
         except Bad as bad:
-            raise _LocatedBad(where, f"`{option}` of `{fname}`: {bad.message}", bad.hint) from None
+            raise _LocatedBad(
+                where, _about(f"`{option}` of `{fname}`", bad.message), bad.hint
+            ) from None
 
     # -- primary keys ---------------------------------------------------------------------
 
@@ -646,7 +709,7 @@ class _Resolver:
         for i, name in enumerate(names):
             where = loaded.at("primary_key", i)
             if name in pk:
-                self.err(where, f"`{name}` is listed twice in `primary_key`")
+                self.err(where, f"`{name}` is listed twice in `primary_key`", "remove the repeat")
                 ent.ok = False
                 continue
             if name == "id":
@@ -667,6 +730,7 @@ class _Resolver:
                         where,
                         f"field `{name}` cannot be part of the primary key "
                         "(it must be a required, non-secret scalar that is not json or float)",
+                        f"remove `{name}` from `primary_key`",
                     )
                     ent.ok = False
                 pk.append(name)
@@ -674,16 +738,23 @@ class _Resolver:
                 ent.ok = False  # already reported
             else:
                 self.err(
-                    where, f"`primary_key` names `{name}`, which is not a field", _close(name, spec)
+                    where,
+                    f"`primary_key` names `{name}`, which is not a field of `{ent.name}`",
+                    _close(name, spec) or "list `id` and fields of this entity",
                 )
                 ent.ok = False
         if not names:
-            self.err(loaded.at("primary_key"), "`primary_key` is empty", "remove it or list `id`")
+            self.err(
+                loaded.at("primary_key"),
+                f"`primary_key` of `{ent.name}` is empty",
+                "remove it or list `id`",
+            )
             ent.ok = False
         elif "id" not in pk:
             self.err(
                 loaded.at("primary_key"),
-                "`primary_key` must include `id` (the generated uuid every row has)",
+                f"`primary_key` of `{ent.name}` must include `id` (the generated uuid every row "
+                "has)",
                 f"write [id, {', '.join(pk)}]" if pk else "write [id]",
             )
             ent.ok = False
@@ -728,7 +799,7 @@ class _Resolver:
                         else loaded.at("fields", fname)
                     ),
                     f"ref `{fname}` points at `{f.to}`, which is not an entity of these specs",
-                    f"did you mean `{close[0]}`?" if close else "add specs/" + f.to + ".yaml",
+                    (f"did you mean `{close[0]}`?" if close else "add specs/" + f.to + ".yaml"),
                 )
                 ent.ok = False
                 continue
@@ -753,7 +824,12 @@ class _Resolver:
             columns = []
             for cname, tcol in zip(names, target_cols, strict=True):
                 if len(cname) > naming.MAX_IDENT:
-                    self.err(loaded.key_at("fields", fname), f"column `{cname}` is too long")
+                    self.err(
+                        loaded.key_at("fields", fname),
+                        f"column `{cname}` of ref `{fname}` is longer than {naming.MAX_IDENT} "
+                        "characters",
+                        "write a shorter field name",
+                    )
                     ent.ok = False
                     break
                 columns.append(
@@ -838,7 +914,7 @@ class _Resolver:
                 root_column="user_id",
                 visibility=spec.visibility,
                 visibility_table=ent.table if spec.visibility == "per_row" else None,
-                visibility_column="visibility" if spec.visibility == "per_row" else None,
+                visibility_column=("visibility" if spec.visibility == "per_row" else None),
             )
             return ent.owner
         if kind == "none":
@@ -873,7 +949,8 @@ class _Resolver:
         if loaded.has("visibility") and spec.visibility != "private":
             self.err(
                 loaded.at("visibility"),
-                "an entity owned through a ref takes its visibility from its parent",
+                f"`{ent.name}` is owned through a ref, so it takes its visibility from its "
+                "parent",
                 "remove `visibility` (set it on the parent)",
             )
             ent.ok = False
@@ -1087,7 +1164,7 @@ class _Resolver:
             uniques=uniques,
             checks=tuple(checks),
             indexes=indexes,
-            renamed_from=naming.plural(spec.renamed_from) if spec.renamed_from else None,
+            renamed_from=(naming.plural(spec.renamed_from) if spec.renamed_from else None),
             spec_path=loaded.path,
         )
         return Entity(
@@ -1129,7 +1206,11 @@ class _Resolver:
         info = ent.fields.get(name)
         if info is not None:
             if info.spec.type in ("json", "password") and not allow_json:
-                self.err(where, f"{what} cannot use the `{info.spec.type}` field `{name}`")
+                self.err(
+                    where,
+                    f"{what} cannot use the `{info.spec.type}` field `{name}`",
+                    f"remove `{name}`",
+                )
                 return None
             return [c.name for c in info.columns]
         col = ent.columns.get(name)
@@ -1148,7 +1229,7 @@ class _Resolver:
         self.err(
             where,
             f"{what} names `{name}`, which is not a field of `{ent.name}`",
-            f"did you mean `{close[0]}`?" if close else None,
+            f"did you mean `{close[0]}`?" if close else _fields_hint(ent),
         )
         return None
 
@@ -1164,7 +1245,11 @@ class _Resolver:
         for i, names in enumerate(ent.spec.unique):
             cols_list: list[str] = []
             if not names:
-                self.err(ent.loaded.at("unique", i), "a unique set needs at least one field")
+                self.err(
+                    ent.loaded.at("unique", i),
+                    f"unique set {i + 1} of `{ent.name}` is empty",
+                    "list at least one field, or remove it",
+                )
                 continue
             for j, name in enumerate(names):
                 got = self.columns_of(ent, name, ent.loaded.at("unique", i, j), "`unique`")
@@ -1172,7 +1257,11 @@ class _Resolver:
                     cols_list = []
                     break
                 if any(c in cols_list for c in got):
-                    self.err(ent.loaded.at("unique", i, j), f"`{name}` is listed twice")
+                    self.err(
+                        ent.loaded.at("unique", i, j),
+                        f"`{name}` is listed twice in a `unique` set",
+                        "remove the repeat",
+                    )
                     cols_list = []
                     break
                 cols_list += got
@@ -1209,13 +1298,17 @@ class _Resolver:
                 ok = False
                 continue
             if col.name in used:
-                self.err(where, f"`{name}` is in the keyset order twice")
+                self.err(where, f"`{name}` is in the keyset order twice", "remove the repeat")
                 ok = False
                 continue
             used.add(col.name)
             order.append(OrderKey(col.name, descending, col.py_type, col.kind))
         if ok and not order:
-            self.err(loaded.at("list", "order"), "the keyset order is empty", "write [-id]")
+            self.err(
+                loaded.at("list", "order"),
+                f"the keyset order of `{ent.name}` is empty",
+                "write [-id]",
+            )
             ok = False
         if ok:
             last = order[-1].column
@@ -1241,7 +1334,7 @@ class _Resolver:
                 continue
             for flt in got:
                 if flt.name in seen:
-                    self.err(where, f"filter `{name}` is listed twice")
+                    self.err(where, f"filter `{name}` is listed twice", "remove the repeat")
                     ok = False
                     break
                 seen.add(flt.name)
@@ -1253,12 +1346,14 @@ class _Resolver:
             self.err(
                 loaded.at("list", "max_limit"),
                 f"`max_limit` must be between 1 and {LIMIT_CEILING}",
+                f"write e.g. `max_limit: {MAX_LIMIT}`",
             )
             ok = False
         elif not 1 <= default_limit <= max_limit:
             self.err(
                 loaded.at("list", "default_limit"),
                 f"`default_limit` must be between 1 and `max_limit` ({max_limit})",
+                f"write e.g. `default_limit: {min(DEFAULT_LIMIT, max_limit)}`",
             )
             ok = False
         if not ok:
@@ -1280,7 +1375,11 @@ class _Resolver:
                 return None
             col = info.columns[0]
             if info.spec.type in ("json", "password") or info.spec.secret:
-                self.err(where, f"the keyset order cannot use the {info.spec.type} field `{name}`")
+                self.err(
+                    where,
+                    f"the keyset order cannot use the {info.spec.type} field `{name}`",
+                    "order by another key, e.g. -created_at",
+                )
                 return None
         else:
             candidate = ent.columns.get(name)
@@ -1296,7 +1395,12 @@ class _Resolver:
                     if owner is not None and (
                         owner.spec.type in ("json", "password") or owner.spec.secret
                     ):
-                        self.err(where, f"the keyset order cannot use `{name}`")
+                        self.err(
+                            where,
+                            f"the keyset order cannot use `{name}` (a json, password or secret "
+                            "field)",
+                            "order by another key, e.g. -created_at",
+                        )
                         return None
                 col = candidate
         if col is None:
@@ -1305,7 +1409,7 @@ class _Resolver:
             self.err(
                 where,
                 f"the keyset order names `{name}`, which is not a field of `{ent.name}`",
-                f"did you mean `{close[0]}`?" if close else None,
+                f"did you mean `{close[0]}`?" if close else _fields_hint(ent),
             )
             return None
         if col.nullable:
@@ -1326,7 +1430,11 @@ class _Resolver:
                     break
         if info is not None:
             if info.spec.type in ("json", "password") or info.spec.secret:
-                self.err(where, f"`{name}` cannot be a list filter ({info.spec.type} or secret)")
+                self.err(
+                    where,
+                    f"`{name}` cannot be a list filter ({info.spec.type} or secret)",
+                    f"remove `{name}` from `list.filters`",
+                )
                 return None
             return [Filter(c.name, c.name, c.py_type, c.kind, c.enum_values) for c in info.columns]
         if name == "visibility" and ent.spec.visibility == "per_row":
@@ -1336,7 +1444,7 @@ class _Resolver:
         self.err(
             where,
             f"filter `{name}` is not a field of `{ent.name}`",
-            f"did you mean `{close[0]}`?" if close else None,
+            f"did you mean `{close[0]}`?" if close else _fields_hint(ent),
         )
         return None
 
@@ -1367,7 +1475,11 @@ class _Resolver:
         for i, written in enumerate(spec.indexes):
             cols_list: list[str] = []
             if not written.fields:
-                self.err(loaded.at("indexes", i), "an index needs at least one field")
+                self.err(
+                    loaded.at("indexes", i),
+                    f"index {i + 1} of `{ent.name}` lists no fields",
+                    "list at least one field, or remove it",
+                )
                 ok = False
                 continue
             bad = False
@@ -1378,7 +1490,7 @@ class _Resolver:
                     bad = True
                     break
                 if any(c in cols_list for c in got):
-                    self.err(where, f"`{name}` is listed twice in the index")
+                    self.err(where, f"`{name}` is listed twice in the index", "remove the repeat")
                     bad = True
                     break
                 cols_list += got
@@ -1422,7 +1534,11 @@ class _Resolver:
             if idx.where is None and idx.columns in covered:
                 continue
             if idx.name in names:
-                self.err(loaded.at("indexes"), f"two indexes would be named `{idx.name}`")
+                self.err(
+                    loaded.at("indexes"),
+                    f"two indexes of `{ent.name}` would be named `{idx.name}`",
+                    "remove one of them, or make them differ",
+                )
                 return None
             seen[key] = idx
             names.add(idx.name)
@@ -1463,6 +1579,7 @@ class _Resolver:
                     loaded.key_at("indexes", i, "where", name),
                     f"`where` can test a scalar field, `deleted_at` or `visibility`; "
                     f"`{name}` is none of them",
+                    _fields_hint(ent),
                 )
                 return None
             if value is None:
@@ -1471,7 +1588,7 @@ class _Resolver:
             try:
                 literal = where_literal(col, value)
             except Bad as bad:
-                self.err(at, bad.message, bad.hint)
+                self.err(at, _about(f"`where` value of `{name}`", bad.message), bad.hint)
                 return None
             parts.append(f"{col.name} = {literal}")
         return " AND ".join(parts)
@@ -1551,6 +1668,22 @@ class _LocatedBad(Exception):
         self.where = where
         self.message = message
         self.hint = hint
+
+
+def _about(subject: str, message: str) -> str:
+    """A message about a value, prefixed with the key it belongs to: `columns.py` reports
+    `` `lots` is not a whole number ``, the resolver ``default of `quantity`: `lots` is ...``.
+    """
+    return f"{subject}: {message}"
+
+
+def _fields_hint(ent: _Ent) -> str:
+    """What to write instead of a name that is no field: the fields there are."""
+    names = list(ent.spec.fields)
+    if not names:
+        return f"`{ent.name}` has no fields yet"
+    shown = ", ".join(f"`{n}`" for n in names[:8]) + (", ..." if len(names) > 8 else "")
+    return f"fields of `{ent.name}`: {shown}"
 
 
 def replace_pk(col: Column, pk: bool) -> Column:

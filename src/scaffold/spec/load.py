@@ -112,16 +112,32 @@ def _load_one(file: Path, shown: str, out: list[Diagnostic]) -> LoadedSpec | Non
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        out.append(Diagnostic(Location(shown), f"cannot read the file: {exc.strerror or exc}"))
+        out.append(
+            Diagnostic(
+                Location(shown, 1, 1),
+                f"cannot read the file: {exc.strerror or exc}",
+                "check that it is a readable file",
+            )
+        )
         return None
     if len(raw) > MAX_SPEC_BYTES:
-        out.append(Diagnostic(Location(shown, 1, 1), "the file is too large for a spec (> 1 MB)"))
+        out.append(
+            Diagnostic(
+                Location(shown, 1, 1),
+                "the file is too large for a spec (> 1 MB)",
+                "a spec describes one entity; keep it under 1 MB",
+            )
+        )
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        out.append(Diagnostic(Location(shown, line, 1), "the file is not valid UTF-8 text"))
+        out.append(
+            Diagnostic(
+                Location(shown, line, 1), "the file is not valid UTF-8 text", "save it as UTF-8"
+            )
+        )
         return None
     return _from_text(text, shown, file.stem, out)
 
@@ -138,7 +154,7 @@ def _from_text(text: str, shown: str, stem: str, out: list[Diagnostic]) -> Loade
         located(exc.problem.pos, exc.problem.message, exc.problem.hint)
         return None
     except RecursionError:
-        located(Pos(1, 1), "the YAML is nested too deeply")
+        located(Pos(1, 1), "the YAML is nested too deeply", "a spec needs a few levels at most")
         return None
     for problem in problems:
         located(problem.pos, problem.message, problem.hint)
@@ -279,6 +295,7 @@ def _clean_loc(tree: PosDict, loc: Sequence[str | int]) -> list[str | int]:
 def _pydantic_diagnostics(exc: ValidationError, tree: PosDict, shown: str) -> list[Diagnostic]:
     found: dict[tuple[Location, str], Diagnostic] = {}
     counts: dict[tuple[Location, str], int] = {}
+    paths: dict[tuple[Location, str], list[str | int]] = {}
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tree, err["loc"])
         kind = err["type"]
@@ -286,29 +303,54 @@ def _pydantic_diagnostics(exc: ValidationError, tree: PosDict, shown: str) -> li
         parts = consumed + rest
         where = Location(shown, pos.line, pos.col)
         name = _show(parts) or "the spec"
-        message, hint = _message(kind, err, parts, name)
+        message, hint = _message(kind, err, parts, _label(parts))
         key = (where, name)
         counts[key] = counts.get(key, 0) + 1
         if key not in found:
             found[key] = Diagnostic(where, message, hint)
+            paths[key] = parts
     out = []
     for key, diag in found.items():
         if counts[key] > 1 and "must be" in diag.message:  # every member of a union failed
-            diag = Diagnostic(diag.location, f"`{key[1]}` has a value of the wrong type")
+            parts = paths[key]
+            diag = Diagnostic(
+                diag.location,
+                f"{_label(parts)} has a value of the wrong type",
+                _UNION_HINTS.get(str(parts[-1]) if parts else "", "see docs/spec-language.md"),
+            )
         out.append(diag)
     return out
 
 
+_UNION_HINTS = {
+    "min": "write a number such as `0`",
+    "max": "write a number such as `100`",
+    "where": "write a value such as `open`, `true`, `3` or null",
+}
+
+
+def _label(parts: Sequence[str | int]) -> str:
+    """The key a message is about, as a user reads it: `` `max` of field `rating` ``,
+    `` `list.order` ``; a field's own value is `` field `rating` ``."""
+    if len(parts) >= 2 and parts[0] == "fields":
+        if len(parts) == 2:
+            return f"field `{parts[1]}`"
+        return f"`{_show(parts[2:])}` of field `{parts[1]}`"
+    return f"`{_show(parts)}`" if parts else "the spec"
+
+
 def _message(kind: str, err: Any, parts: list[str | int], name: str) -> tuple[str, str | None]:
+    """The message and hint of one pydantic error; `name` is the key it is about (`_label`)."""
     value = err.get("input")
     ctx = err.get("ctx") or {}
     last = parts[-1] if parts else ""
+    field = f"field `{parts[1]}`: " if len(parts) >= 2 and parts[0] == "fields" else ""
     if kind == "missing":
         if parts == ["entity"]:
             return "`entity` is required", "start the file with `entity: <name>`"
         if last == "type":
             return f"field `{parts[1]}` needs a `type`", "e.g. {type: string, max_length: 80}"
-        return f"`{name}` is required", None
+        return f"{name} is required", f"add `{last}: ...`"
     if kind == "extra_forbidden":
         key = str(last)
         allowed = _allowed_keys(parts)
@@ -325,33 +367,36 @@ def _message(kind: str, err: Any, parts: list[str | int], name: str) -> tuple[st
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         if last == "type" and isinstance(value, str):
-            return f"unknown field type `{value}`", type_hint(value)
+            return f"{field}unknown field type `{value}`", type_hint(value)
         words = [w.strip(" '") for w in expected.replace(" or ", ",").split(",") if w.strip()]
         hint = None
         if isinstance(value, str):
             close = difflib.get_close_matches(value, words, n=1)
             hint = f"did you mean `{close[0]}`?" if close else None
-        return f"`{name}` must be one of {', '.join(words)}; got `{value}`", hint
+        return (
+            f"{name} must be one of {', '.join(words)}; got `{value}`",
+            hint or f"write one of {', '.join(words)}",
+        )
     if kind == "bool_type":
-        return f"`{name}` must be `true` or `false`, not `{value}`", None
+        return f"{name} must be `true` or `false`, not `{value}`", "write `true` or `false`"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"`{name}` must be a whole number, not `{value}`", None
+        return f"{name} must be a whole number, not `{value}`", "write a whole number such as `10`"
     if kind in ("float_type", "float_parsing"):
-        return f"`{name}` must be a number, not `{value}`", None
+        return f"{name} must be a number, not `{value}`", "write a number such as `1.5`"
     if kind == "string_type":
-        hint = f"quote it: '{value}'" if isinstance(value, int | float | bool) else None
-        return f"`{name}` must be text, not `{value}`", hint
+        hint = f"quote it: '{value}'" if isinstance(value, int | float | bool) else "write text"
+        return f"{name} must be text, not `{value}`", hint
     if kind == "list_type":
-        return f"`{name}` must be a list, e.g. [a, b]", None
+        return f"{name} must be a list", "write a list, e.g. [a, b]"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"`{name}` must be a mapping of keys", None
+        return f"{name} must be a mapping of keys", "write `key: value` lines under it"
     if kind == "value_error":
         error = ctx.get("error")
         if isinstance(error, ShorthandError):
-            return error.message, error.hint
+            return field + error.message, error.hint
         text = str(error) if error is not None else str(err.get("msg", ""))
-        return text, None
-    return f"`{name}`: {err.get('msg', 'invalid value')}", None
+        return field + text, None
+    return f"{name}: {err.get('msg', 'invalid value')}", "see docs/spec-language.md"
 
 
 __all__ = ["FIELD_TYPES", "LoadedSpec", "display_path", "load_specs", "load_text"]

@@ -118,6 +118,16 @@ class _Builder:
 
     def __init__(self) -> None:
         self.problems: list[YamlProblem] = []
+        self.path: list[str | int] = []  # the keys down to the node being built
+
+    def _value_problem(self, node: ScalarNode, message: str, hint: str) -> None:
+        """A scalar that cannot be read, named by its key: `` `fields.n.max`: `0x1` is ... ``."""
+        text = node.value if len(node.value) <= 40 else node.value[:39] + "…"
+        where = ""
+        for part in self.path:
+            where += f"[{part}]" if isinstance(part, int) else ("." if where else "") + part
+        prefix = f"`{where}`: " if where else ""
+        self.problems.append(YamlProblem(_pos(node), prefix + message.format(text=text), hint))
 
     def build(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
@@ -125,8 +135,10 @@ class _Builder:
         if isinstance(node, SequenceNode):
             out = PosList()
             out.pos = _pos(node)
-            for item in node.value:
+            for i, item in enumerate(node.value):
+                self.path.append(i)
                 out.append(self.build(item))
+                self.path.pop()
                 out.item_pos.append(_pos(item))
             return out
         assert isinstance(node, ScalarNode)
@@ -140,13 +152,15 @@ class _Builder:
         if tag == "tag:yaml.org,2002:bool":
             if text.lower() in ("true", "false"):
                 return text.lower() == "true"
-            self.problems.append(YamlProblem(_pos(node), f"`{text}` is not a boolean"))
+            self._value_problem(node, "`{text}` is not a boolean", "write `true` or `false`")
             return text
         if tag == "tag:yaml.org,2002:int":
             try:
                 return int(text, 10)
             except ValueError:
-                self.problems.append(YamlProblem(_pos(node), f"`{text}` is not an integer"))
+                self._value_problem(
+                    node, "`{text}` is not an integer", "write a whole number such as `10`"
+                )
                 return text
         if tag == "tag:yaml.org,2002:float":
             low = text.lower().lstrip("+")
@@ -155,7 +169,9 @@ class _Builder:
             try:
                 return float(text)
             except ValueError:
-                self.problems.append(YamlProblem(_pos(node), f"`{text}` is not a number"))
+                self._value_problem(
+                    node, "`{text}` is not a number", "write a number such as `1.5`"
+                )
                 return text
         if tag == "tag:yaml.org,2002:str":
             return text
@@ -192,7 +208,9 @@ class _Builder:
                     )
                 )
                 continue
+            self.path.append(key)
             out[key] = self.build(value_node)
+            self.path.pop()
             out.key_pos[key] = key_pos
             out.value_pos[key] = _pos(value_node)
         return out
@@ -274,7 +292,13 @@ def _compose(text: str) -> Node | None:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             problem = exc.problem or exc.context or "invalid YAML"
-            raise YamlError(YamlProblem(Pos(line, col), f"YAML syntax error: {problem}")) from None
+            raise YamlError(
+                YamlProblem(
+                    Pos(line, col),
+                    f"YAML syntax error: {problem}",
+                    "check the quotes, brackets and indentation just before this place",
+                )
+            ) from None
         except yaml.YAMLError as exc:
             raise YamlError(YamlProblem(Pos(1, 1), f"YAML error: {exc}")) from None
     finally:
