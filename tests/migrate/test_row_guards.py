@@ -34,7 +34,7 @@ from scaffold.migrate import plan_migration
 from .helpers import AlembicProject, col, rid, table
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def proj(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlembicProject]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"
@@ -409,7 +409,7 @@ def initialized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A sync URL to look at the database with; the project is given its async form."""
     if request.param == "sqlite":
@@ -424,6 +424,7 @@ def _async(url: str) -> str:
     return "postgresql+asyncpg://" + url.split("://", 1)[1]
 
 
+@pytest.mark.slow
 def test_generated_project_refuses_a_downgrade_with_a_message(
     initialized: Path, database: str
 ) -> None:
@@ -464,6 +465,7 @@ def test_generated_project_refuses_a_downgrade_with_a_message(
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_generated_project_undoes_a_failing_revision_on_sqlite(
     initialized: Path, tmp_path: Path
 ) -> None:
