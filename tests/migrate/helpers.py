@@ -181,17 +181,31 @@ def _sqlite_foreign_keys_on(dbapi_connection, _record):
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
+if engine.dialect.name == "sqlite":
+    # As a generated project's env.py does. The sqlite3 driver opens a transaction only before
+    # INSERT/UPDATE/DELETE, so a batch rebuild's CREATE, DROP and ALTER would each commit on
+    # their own; SQLAlchemy's recipe: switch that off and emit BEGIN ourselves.
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_migration_connection(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys on, the DROP
+        # would cascade into the tables that reference it. The pragma does nothing inside a
+        # transaction: here, before the first BEGIN.
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
 with engine.connect() as connection:
-    if connection.dialect.name == "sqlite":
-        # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys on, the DROP would
-        # cascade into the tables that reference it. The pragma only works outside a transaction.
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=config.attributes["target_metadata"],
         render_as_batch=True,
         compare_type=True,
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -257,8 +257,8 @@ def _alter_table(
         if before.kind == "enum" and c.kind == "enum" and removed:
             out.risks.append(
                 f"{t}.{c.name}: enum value(s) {', '.join(removed)} removed; rows holding them "
-                "would fail the new CHECK. Update those rows first (e.g. in the revision's "
-                "upgrade(), before the CHECK is created)"
+                "would fail the new CHECK. Update those rows first (e.g. at the top of the "
+                "revision's upgrade(), before its row check)"
             )
     for c in p.old.columns:
         if c.name not in p.columns:

@@ -4,16 +4,23 @@ The IR carries SQLAlchemy types and server defaults as Python source (`sa.String
 `sa.text("'open'")`), shared with the model, so a revision states them exactly as the model
 does. Every constraint and index name goes through `op.f()`: the names are final, and the
 project's naming convention must not prefix them a second time.
+
+A step that brings in a rule existing rows may break (a new or tighter CHECK, a shorter type,
+NOT NULL) first looks for such rows and refuses, naming them, before it changes anything (see
+`_guards`). The check is a helper written into the revision itself: a revision is history and
+must run the same way long after the project's own code has moved on.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
-from scaffold.ir.model import Column, ForeignKey, Index, Table
+from scaffold.ir.model import CheckConstraint, Column, ForeignKey, Index, Table
+from scaffold.migrate.compare import is_widening
 from scaffold.migrate.ops import (
     AddCheck,
     AddColumn,
@@ -62,14 +69,17 @@ class Revision:
 
 def render_revision(rev: Revision, upgrade: Sequence[Op], downgrade: Sequence[Op]) -> str:
     """The revision file, black-formatted."""
-    up = _body(upgrade)
-    down = _body(downgrade)
+    up = _body(upgrade, f"upgrade to {rev.revision}")
+    down = _body(downgrade, f"downgrade to {rev.down_revision or 'base'}")
+    guarded = _GUARD_CALL in up + down
     # black leaves docstrings alone: wrap them here so the file stays within the line length
     changes = "\n".join(_wrap(f"- {op}", indent="  ") for op in upgrade)
     specs = ", ".join(rev.specs) if rev.specs else "the specs"
     imports = ["from alembic import op"]
-    if re.search(r"\bsa\.", up + down):  # an unused import would fail the project's ruff
-        imports.insert(0, "import sqlalchemy as sa")
+    if guarded:
+        imports = ["import reprlib", "", *imports, "from alembic.util import CommandError"]
+    if guarded or re.search(r"\bsa\.", up + down):  # an unused import would fail ruff
+        imports.insert(imports.index("from alembic import op"), "import sqlalchemy as sa")
     if re.search(r"\bpostgresql\.", up + down):
         imports.append("from sqlalchemy.dialects import postgresql")
     text = (
@@ -88,7 +98,7 @@ def render_revision(rev: Revision, upgrade: Sequence[Op], downgrade: Sequence[Op
         f"{up}\n\n"
         "def downgrade() -> None:\n"
         '    """Undo `upgrade()`, newest change first."""\n'
-        f"{down}"
+        f"{down}" + (_GUARD_HELPER if guarded else "")
     )
     return format_python(text)
 
@@ -103,8 +113,9 @@ def _wrap(text: str, indent: str = "") -> str:
     )
 
 
-def _body(ops: Sequence[Op]) -> str:
-    lines: list[str] = []
+def _body(ops: Sequence[Op], step: str) -> str:
+    hoisted, before_batch = _guards(ops)
+    lines = _guard_call(step, hoisted)
     i = 0
     while i < len(ops):
         op = ops[i]
@@ -112,6 +123,7 @@ def _body(ops: Sequence[Op]) -> str:
             lines += _RENDERERS[type(op)](op, "op")
             i += 1
             continue
+        start = i
         group = [op]
         i += 1
         while i < len(ops) and ops[i].batch and ops[i].table == op.table:
@@ -121,6 +133,8 @@ def _body(ops: Sequence[Op]) -> str:
                 break
             group.append(ops[i])
             i += 1
+        late = _unique(g for j in range(start, i) for g in before_batch.get(j, []))
+        lines += _guard_call(step, late)
         lines += _batch(op.table, group)
     return "".join(f"    {line}\n" for line in lines)
 
@@ -152,6 +166,175 @@ def _backfill(table: str, column: str, server_default: str) -> list[str]:
         f"op.execute(backfill.update().where(backfill.c[{column!r}].is_(None))"
         f".values({{{column!r}: {server_default}}}))",
     ]
+
+
+# -- guards: refuse before changing anything when existing rows break a new rule -------------
+
+# (table, column, SQL condition every row must meet), with the names the table has where the
+# guard runs
+Guard = tuple[str, str, str]
+_GUARD_CALL = "_refuse_rows_that_break("
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def _guards(ops: Sequence[Op]) -> tuple[list[Guard], dict[int, list[Guard]]]:
+    """The rules existing rows must meet before `ops` run, and where each is checked.
+
+    A guard runs at the top of the function — before the first change — when its table and
+    column still have the names they had there. One on a column renamed (or a table renamed)
+    earlier in the same function runs just before that column's batch instead, under the names
+    it has by then; the revision's transaction still undoes what ran before it. A rule on a
+    table or column this function creates needs no guard (it starts empty or with its default),
+    nor does a CHECK implied by one the table had (an enum with more values, a looser bound),
+    nor one on a column whose type was just converted between families (the old values are not
+    comparable; the conversion itself decides).
+    """
+    origin: dict[str, str | None] = {}  # table name now -> its name at the start (None: new)
+    columns: dict[tuple[str, str], str | None] = {}  # (table now, column now) -> at the start
+    converted: set[tuple[str, str]] = set()
+    held: dict[str, list[str]] = {}  # table at the start -> CHECKs dropped from it so far
+    hoisted: list[Guard] = []
+    before_batch: dict[int, list[Guard]] = {}
+    for i, op in enumerate(ops):
+        table = op.table
+        start_table = origin.get(table, table)
+        if isinstance(op, CreateTable):
+            origin[table] = None
+        elif isinstance(op, RenameTable):
+            origin[op.new_name] = origin.pop(table, table)
+            for t, c in [k for k in columns if k[0] == table]:
+                columns[(op.new_name, c)] = columns.pop((t, c))
+        elif isinstance(op, AddColumn):
+            columns[(table, op.column.name)] = None
+        elif isinstance(op, RenameColumn):
+            old = op.column.name
+            columns[(table, op.new_name)] = columns.pop((table, old), old)
+        elif isinstance(op, DropCheck) and start_table is not None:
+            held.setdefault(start_table, []).append(_portable(op.constraint, table, columns))
+        if start_table is None:
+            continue
+        rules: list[tuple[str, str]] = []
+        if isinstance(op, AlterColumn):
+            rules = [(op.new.name, rule) for rule in _narrowing(op)]
+            if _FAMILIES.get(op.old.kind, op.old.kind) != _FAMILIES.get(op.new.kind, op.new.kind):
+                converted.add((table, op.new.name))
+        elif isinstance(op, AddCheck) and op.constraint.column is not None:
+            # a CHECK guarding several columns names none; none does today
+            name, sqltext = op.constraint.column, op.constraint.sqltext
+            here = _portable(op.constraint, table, columns)
+            kept = any(_implies(old, here) for old in held.get(start_table, []))
+            if not kept and (table, name) not in converted:
+                rules = [(name, sqltext)]
+        for name, rule in rules:
+            start_column = columns.get((table, name), name)
+            if start_column is None:
+                continue
+            guard = (table, name, rule)
+            if (start_table, start_column) == (table, name):
+                hoisted.append(guard)
+            else:
+                before_batch.setdefault(i, []).append(guard)
+    return _unique(hoisted), before_batch
+
+
+def _narrowing(op: AlterColumn) -> list[str]:
+    """SQL conditions the column's rows must meet for `op` to keep them all."""
+    old, new, c = op.old, op.new, op.new.name
+    narrowed = op.type_changed and not is_widening(old, new)
+    same_family = _FAMILIES.get(old.kind, old.kind) == _FAMILIES.get(new.kind, new.kind)
+    rules = []
+    if narrowed and same_family and new.kind != "text" and new.length is not None:
+        rules.append(f"length({c}) <= {new.length}")
+    before, after = _digits(old), _digits(new)
+    if narrowed and before is not None and after is not None and after < before:
+        rules.append(f"abs({c}) < {10**after}")
+    if narrowed and (old.kind, new.kind) == ("bigint", "int"):
+        rules.append(f"{c} BETWEEN {_INT32[0]} AND {_INT32[1]}")
+    if op.nullable_changed and not new.nullable and not op.backfills:
+        rules.append(f"{c} IS NOT NULL")
+    return rules
+
+
+def _digits(c: Column) -> int | None:
+    """How many digits a decimal column holds before the point."""
+    if c.kind != "decimal" or c.precision is None or c.scale is None:
+        return None
+    return c.precision - c.scale
+
+
+def _portable(ck: CheckConstraint, table: str, columns: dict[tuple[str, str], str | None]) -> str:
+    """The CHECK's text with its column under its name at the start of the function.
+
+    So a renamed column's `length(body) <= 5000` and `length(content) <= 5000` are one rule.
+    """
+    if ck.column is None:
+        return ck.sqltext
+    start = columns.get((table, ck.column), ck.column) or ck.column
+    return re.sub(rf"\b{re.escape(ck.column)}\b", start, ck.sqltext)
+
+
+_IN = re.compile(r"^(\w+) IN \((.*)\)$")
+_BOUND = re.compile(r"^((?:length\()?\w+\)?) (<=|>=) (\S+)$")
+_SQL_STR = re.compile(r"'(?:[^']|'')*'")
+
+
+def _implies(old: str, new: str) -> bool:
+    """Whether every row meeting CHECK `old` meets `new` too, for the forms the IR writes."""
+    if old == new:
+        return True
+    if (a := _IN.match(old)) and (b := _IN.match(new)) and a[1] == b[1]:
+        return set(_SQL_STR.findall(a[2])) <= set(_SQL_STR.findall(b[2]))
+    if (a := _BOUND.match(old)) and (b := _BOUND.match(new)) and a.groups()[:2] == b.groups()[:2]:
+        try:
+            before, after = Decimal(a[3]), Decimal(b[3])
+        except InvalidOperation:
+            return False
+        return after >= before if a[2] == "<=" else after <= before
+    return False
+
+
+def _unique(guards: Iterable[Guard]) -> list[Guard]:
+    # a shorter string(n) comes with its CHECK `length(c) <= n`: one rule, checked once
+    return list(dict.fromkeys(guards))
+
+
+def _guard_call(step: str, guards: Sequence[Guard]) -> list[str]:
+    if not guards:
+        return []
+    return [f"{_GUARD_CALL}{step!r}, [{', '.join(repr(g) for g in guards)}])"]
+
+
+_GUARD_HELPER = '''
+
+def _refuse_rows_that_break(step: str, rules: list[tuple[str, str, str]]) -> None:
+    """Stop before any change when existing rows do not meet a rule this step brings in.
+
+    A rule is (table, column, SQL condition every row must meet). Without this, SQLite fails
+    half-way through rebuilding the table and PostgreSQL with a bare constraint error.
+    """
+    if op.get_context().as_sql:
+        return  # `--sql` only prints the statements: there are no rows to look at
+    bind = op.get_bind()
+    problems: list[str] = []
+    for table, column, rule in rules:
+        rows = sa.table(table, sa.column(column))
+        broken = sa.not_(sa.literal_column(f"({rule})", sa.Boolean()))
+        count = bind.execute(sa.select(sa.func.count()).select_from(rows).where(broken)).scalar()
+        if count:
+            found = sa.select(rows.c[column]).where(broken).distinct().order_by(rows.c[column])
+            values = bind.execute(found.limit(5)).scalars()
+            shown = ", ".join(
+                "NULL" if v is None else reprlib.repr(v) if isinstance(v, str) else str(v)
+                for v in values
+            )
+            problems.append(f"{table}.{column}: {count} row(s) fail `{rule}`: {shown}")
+    if problems:
+        raise CommandError(
+            f"{step} refused, nothing was changed: existing rows do not fit.\\n  "
+            + "\\n  ".join(problems)
+            + "\\nUpdate or delete those rows first, then run the migration again."
+        )
+'''
 
 
 # -- pieces ----------------------------------------------------------------------------------

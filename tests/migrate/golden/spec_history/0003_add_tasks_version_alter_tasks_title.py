@@ -17,8 +17,11 @@ Revision ID: 0003
 Revises: 0002
 """
 
+import reprlib
+
 import sqlalchemy as sa
 from alembic import op
+from alembic.util import CommandError
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -54,6 +57,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Undo `upgrade()`, newest change first."""
+    _refuse_rows_that_break("downgrade to 0002", [("tasks", "title", "length(title) <= 200")])
     with op.batch_alter_table("comments") as batch_op:
         batch_op.drop_constraint(op.f("ck_comments_content_min_length"), type_="check")
         batch_op.drop_constraint(op.f("ck_comments_content_max_length"), type_="check")
@@ -72,3 +76,33 @@ def downgrade() -> None:
         )
         batch_op.drop_column("version")
         batch_op.create_check_constraint(op.f("ck_tasks_title_max_length"), "length(title) <= 200")
+
+
+def _refuse_rows_that_break(step: str, rules: list[tuple[str, str, str]]) -> None:
+    """Stop before any change when existing rows do not meet a rule this step brings in.
+
+    A rule is (table, column, SQL condition every row must meet). Without this, SQLite fails
+    half-way through rebuilding the table and PostgreSQL with a bare constraint error.
+    """
+    if op.get_context().as_sql:
+        return  # `--sql` only prints the statements: there are no rows to look at
+    bind = op.get_bind()
+    problems: list[str] = []
+    for table, column, rule in rules:
+        rows = sa.table(table, sa.column(column))
+        broken = sa.not_(sa.literal_column(f"({rule})", sa.Boolean()))
+        count = bind.execute(sa.select(sa.func.count()).select_from(rows).where(broken)).scalar()
+        if count:
+            found = sa.select(rows.c[column]).where(broken).distinct().order_by(rows.c[column])
+            values = bind.execute(found.limit(5)).scalars()
+            shown = ", ".join(
+                "NULL" if v is None else reprlib.repr(v) if isinstance(v, str) else str(v)
+                for v in values
+            )
+            problems.append(f"{table}.{column}: {count} row(s) fail `{rule}`: {shown}")
+    if problems:
+        raise CommandError(
+            f"{step} refused, nothing was changed: existing rows do not fit.\n  "
+            + "\n  ".join(problems)
+            + "\nUpdate or delete those rows first, then run the migration again."
+        )
