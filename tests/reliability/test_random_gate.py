@@ -212,8 +212,9 @@ class Report:
 
     def seeds_of(self, test_file: str) -> list[int]:
         """The seeds a failing generated test belongs to (every seed for project-wide tests)."""
+        stem = test_file.removesuffix(".py").replace("/", ".").rsplit(".", 1)[-1]
         for module, seed in self.module_seed.items():
-            if test_file.endswith(f"test_{module}.py"):
+            if stem == f"test_{module}":
                 return [seed]
         return list(self.batch.sets)
 
