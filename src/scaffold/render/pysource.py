@@ -476,20 +476,23 @@ class EntityView:
 
     @cached_property
     def changeable_input(self) -> Input | None:
-        """An update key a test can change to another valid value (a string if there is one)."""
+        """An update key a test can change to another valid value (a string if there is one),
+        never a secret (it is not in the read)."""
+        candidates = []
         for inp in self.update_inputs:
             field = self._field_by_key(inp.name)
+            if field is not None and not field.secret:
+                candidates.append((inp, field))
+        for inp, field in candidates:
             if (
-                field is not None
-                and field.kind in ("string", "text")
+                field.kind in ("string", "text")
                 and not field.pattern
-                and (field.max_length or 2) >= 2
+                and max(field.min_length or 1, 2) <= (field.max_length or 2**31)
                 and not field.unique
             ):
                 return inp
-        for inp in self.update_inputs:
-            field = self._field_by_key(inp.name)
-            if field is not None and field.kind == "bool":
+        for inp, field in candidates:
+            if field.kind == "bool":
                 return inp
         return None
 
