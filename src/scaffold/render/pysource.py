@@ -344,6 +344,22 @@ class EntityView:
             for col, target in zip(ref.columns, ref.target_columns, strict=True)
         )
 
+    def missing_ref_values(self, ref: Ref) -> list[tuple[str, str]]:
+        """(column, JSON source) of a key no row has, for every column of `ref` (a composite
+        ref is checked only when all its columns are given)."""
+        missing = {
+            "uuid": "str(uuid.uuid4())",
+            "datetime": '"2001-02-03T04:05:06+00:00"',
+            "date": '"2001-02-03"',
+            "int": "2_000_000_001",
+            "bigint": "2_000_000_001",
+        }
+        out = []
+        for col in ref.columns:
+            kind = column_kind(self.column(col))
+            out.append((col, missing.get(kind, "str(uuid.uuid4())")))
+        return out
+
     def ref_columns_expr(self, ref: Ref) -> str:
         """`Message.chat_id`, or `sa.tuple_(A.x, A.y)` for a composite ref."""
         cols = [f"{self.e.class_name}.{c}" for c in ref.columns]

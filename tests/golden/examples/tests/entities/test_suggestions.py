@@ -708,6 +708,7 @@ async def test_create_with_a_missing_document_is_404_naming_document_id(
     actor = await writer(make_actor)
     payload = await factories.suggestion_payload(session, owner=actor)
     payload["document_id"] = str(uuid.uuid4())
+    payload["document_created_at"] = "2001-02-03T04:05:06+00:00"
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 404
     assert "document_id" in response.json()["error"]["fields"]
