@@ -1612,7 +1612,6 @@ class _Resolver:
                     )
                 owners.setdefault(name, t.name)
 
-
     # -- values the generated tests can write (ir/values.py) ---------------------------------
 
     def check_test_values(self, ent: _Ent, entity: Entity) -> None:

@@ -179,7 +179,8 @@ def pattern_values(pattern: str, low: int, high: int | None) -> tuple[str, ...]:
 def _candidates(pattern: str, low: int, high: int | None) -> Iterator[str]:
     import exrex  # type: ignore[import-untyped]
 
-    limit = max(high if high is not None else low + 12, 1)
+    # exrex's `limit` bounds a repeat's count exclusively: `*` with limit 3 repeats 0..2 times
+    limit = (high if high is not None else low + 12) + 1
     tried = 0
     try:
         for candidate in exrex.generate(pattern, limit=limit):
