@@ -8,6 +8,7 @@ import ast
 import datetime
 import decimal
 import re
+import tempfile
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -253,3 +254,34 @@ def test_min_distinct_covers_the_generated_tests() -> None:
     template = Path(__file__).resolve().parents[2] / "templates" / "entity" / "test_entity.py.jinja"
     counts = [int(c) for c in re.findall(r"for _ in range\((\d+)\)", template.read_text())]
     assert counts and max(counts) < values.MIN_DISTINCT
+
+
+def test_a_parent_made_twice_per_child_row_needs_twice_the_values(tmp_path: Path) -> None:
+    """A shipment's factory makes two docks per row (its `origin` and its `target`), so a test
+    of shipments makes 2 × MIN_DISTINCT docks: a unique set of the dock needs that many values."""
+    child = "entity: shipment\nfields:\n  origin: ref(dock)\n  target: ref(dock)\n"
+    narrow = "entity: dock\nfields:\n  bay: {type: int, min: 1, max: 10, unique: true}\n"
+    with pytest.raises(SpecErrors) as caught:
+        _resolve(tmp_path, dock=narrow, shipment=child)
+    report = "\n".join(d.format() for d in caught.value.diagnostics)
+    assert "specs/dock.yaml:3:" in report
+    assert "admits 10 distinct values" in report and "fewer than the 16 rows" in report
+    wide = narrow.replace("max: 10", "max: 16")
+    schema = _resolve(tmp_path, dock=wide, shipment=child)
+    assert values.rows_at_once(schema.entities) == {"dock": 16, "shipment": 8}
+
+
+def test_rows_at_once_counts_parents_made_through_other_parents() -> None:
+    """A row of `crate` makes a `bay` directly and one through its `dock`: 2 per row; a
+    self-reference is left empty by the factories and counts for nothing."""
+    schema = _resolve_texts(
+        bay="entity: bay\nfields:\n  title: text\n  up: {type: ref, to: bay, required: false}\n",
+        dock="entity: dock\nfields:\n  bay: ref(bay)\n",
+        crate="entity: crate\nfields:\n  bay: ref(bay)\n  dock: ref(dock)\n",
+    )
+    assert values.rows_at_once(schema.entities) == {"bay": 16, "dock": 8, "crate": 8}
+
+
+def _resolve_texts(**specs: str) -> Schema:
+    with tempfile.TemporaryDirectory() as tmp:
+        return _resolve(Path(tmp), **specs)

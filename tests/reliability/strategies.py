@@ -583,7 +583,63 @@ def build_spec_set(
             short = d.boolean()
             spec["fields"] = {f: (_short(s) if short else s) for f, s in fields.items()}
         specs[name] = spec
+    _leave_room_for_parents(specs)
     return specs
+
+
+def _ref_targets(name: str, spec: dict[str, Any]) -> list[str]:
+    """The other entities `spec` refers to (a ref field in its long or its short form)."""
+    out = []
+    for f in spec.get("fields", {}).values():
+        if isinstance(f, str):
+            target = f[4:].rstrip("?").rstrip(")") if f.startswith("ref(") else None
+        else:
+            target = f["to"] if f["type"] == "ref" else None
+        if target is not None and target != name:
+            out.append(target)
+    return out
+
+
+def rows_at_once(specs: SpecSet) -> dict[str, int]:
+    """The capacity rule's row count per entity, as the resolver counts it (ir/values.py): one
+    test makes MIN_UNIQUE_VALUES rows of an entity, and every row of an entity that refers to it
+    makes a new parent per ref (refs only go to entities drawn earlier: no cycle)."""
+    refs = {name: _ref_targets(name, spec) for name, spec in specs.items()}
+
+    def made(child: str, parent: str) -> int:
+        return sum((t == parent) + made(t, parent) for t in refs[child])
+
+    return {
+        name: MIN_UNIQUE_VALUES * max(1, *(made(child, name) for child in specs)) for name in specs
+    }
+
+
+def _leave_room_for_parents(specs: SpecSet) -> None:
+    """A parent that its children's factories make several of per child row needs that many
+    more values in its unique sets: the sets too narrow for it lose `unique`."""
+    for name, need in rows_at_once(specs).items():
+        spec = specs[name]
+        fields = spec.get("fields", {})
+
+        def narrow(names: list[str]) -> bool:
+            total = set_capacity([f for n in names if isinstance(f := fields.get(n), dict)])
+            return total is not None and total < need
+
+        for fname, f in fields.items():
+            if isinstance(f, dict) and f.get("unique") and narrow([fname]):
+                del f["unique"]
+        if "unique" in spec:
+            spec["unique"] = [names for names in spec["unique"] if not narrow(names)]
+            if not spec["unique"]:
+                del spec["unique"]
+        if "indexes" in spec:
+            spec["indexes"] = [
+                i
+                for i in spec["indexes"]
+                if not (isinstance(i, dict) and i.get("unique") and narrow(i["fields"]))
+            ]
+            if not spec["indexes"]:
+                del spec["indexes"]
 
 
 @st.composite

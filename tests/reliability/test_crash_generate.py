@@ -154,9 +154,9 @@ def test_sigkill_during_generate_leaves_files_whole_and_the_next_run_converges(
         now = generated(root)
         for path, digest in now.items():
             whole = digest in (states["A"].get(path), states["B"].get(path))
-            assert whole, (
-                f"run {run} ({time.monotonic() - started:.2f}s): {path} is neither old nor new "
-            )
+            assert (
+                whole
+            ), f"run {run} ({time.monotonic() - started:.2f}s): {path} is neither old nor new "
         missing = set(states["A"]) - set(now)
         assert not missing, f"run {run}: files vanished: {sorted(missing)[:5]}"
 

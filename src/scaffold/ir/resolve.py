@@ -252,8 +252,9 @@ class _Resolver:
         if not self.diags:
             self.check_global_names(entities)
         if not self.diags:
+            rows = values.rows_at_once(entities)
             for built in entities:
-                self.check_test_values(self.ents[built.name], built)
+                self.check_test_values(self.ents[built.name], built, rows[built.name])
         if self.diags:
             raise SpecErrors(self.diags)
         return Schema(entities=tuple(entities))
@@ -1614,7 +1615,7 @@ class _Resolver:
 
     # -- values the generated tests can write (ir/values.py) ---------------------------------
 
-    def check_test_values(self, ent: _Ent, entity: Entity) -> None:
+    def check_test_values(self, ent: _Ent, entity: Entity, rows: int) -> None:
         """A field with no valid value, or a unique set with too few distinct ones for the
         entity's own generated tests, is refused where it is written."""
         doms = values.domains(entity)
@@ -1628,13 +1629,13 @@ class _Resolver:
                         "widen the limits or the pattern",
                     )
                     return
-        for problem in values.unique_problems(entity):
+        for problem in values.unique_problems(entity, rows):
             names = ", ".join(f"`{c}`" for c in problem.columns)
             self.err(
                 self.unique_origin(ent, entity, problem.columns),
                 f"the unique set ({names}) of `{entity.name}` admits {problem.capacity}"
                 f" distinct {'value' if problem.capacity == 1 else 'values'} ({problem.detail}),"
-                f" fewer than the {values.MIN_DISTINCT} rows its generated tests make at once",
+                f" fewer than the {problem.rows} rows its generated tests make at once",
                 "add a field with more values to the set, such as a name, a code or a ref;"
                 " widen its fields; or drop `unique`",
             )

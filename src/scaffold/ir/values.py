@@ -10,8 +10,10 @@ unique set whose columns cannot give one generated test `MIN_DISTINCT` distinct 
 
 How rows get distinct values: each entity's factory numbers its rows (`n` = 1, 2, 3, ...), and a
 column's value is the `(n // stride) % capacity`-th value of its domain. One generated test makes
-at most `MIN_DISTINCT` rows of an entity, all with consecutive numbers, so a unique set is safe
-when every window of `MIN_DISTINCT` consecutive numbers gives distinct tuples of its columns.
+at most `MIN_DISTINCT` rows of an entity, all with consecutive numbers — and every row of an entity
+that refers to it makes new parents, so a parent whose children's factories make `k` of it per
+child row gets `k * MIN_DISTINCT` rows in one of their tests (`rows_at_once`). A unique set is
+safe when every window of that many consecutive numbers gives distinct tuples of its columns.
 A set with a ref column is always safe (a factory makes a new parent for every row; a nullable
 self-reference is left NULL, and NULLs never collide), and so is a set with a column of unbounded
 domain. A set of bounded columns only (enums, bools, bounded numbers, patterns, short strings)
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import cache
@@ -67,14 +69,39 @@ def _bounded(count: int, what: str) -> Domain:
     return Domain(None if count >= UNBOUNDED else count, what=what)
 
 
-def domain(field: Field, column: Column) -> Domain:
-    """The domain of `column`, a column of `field` (refs are unbounded: a new parent per row)."""
+def rows_at_once(entities: Sequence[Entity]) -> dict[str, int]:
+    """entity name → the most rows of it that one generated test makes: MIN_DISTINCT, times the
+    most rows of it that one row of another entity makes through its factory's parents (a
+    factory makes a new parent for every ref to another entity, and that parent its own)."""
+    refs = {e.name: [r.target for r in e.refs if r.target != e.name] for e in entities}
+    made: dict[tuple[str, str], int] = {}
+
+    def count(child: str, parent: str, visiting: frozenset[str]) -> int:
+        if (child, parent) not in made:
+            total = 0
+            for target in refs.get(child, []):
+                if target in visiting:
+                    continue  # a cycle of refs: the resolver reports it elsewhere
+                total += (target == parent) + count(target, parent, visiting | {target})
+            made[child, parent] = total
+        return made[child, parent]
+
+    out: dict[str, int] = {}
+    for e in entities:
+        fan_in = max((count(c.name, e.name, frozenset({c.name})) for c in entities), default=0)
+        out[e.name] = MIN_DISTINCT * max(1, fan_in)
+    return out
+
+
+def domain(field: Field, column: Column, rows: int = MIN_DISTINCT) -> Domain:
+    """The domain of `column`, a column of `field` (refs are unbounded: a new parent per row);
+    a pattern's pool holds enough values for `rows` rows when the pattern admits them."""
     kind = field.kind
     max_length = field.max_length if field.max_length is not None else column.length
     if kind == "ref":
         return Domain(None)
     if field.pattern and kind in ("string", "text", "password"):
-        pool = pattern_values(field.pattern, min_length(field), max_length)
+        pool = pattern_values(field.pattern, min_length(field), max_length, max(POOL_SIZE, rows))
         return Domain(len(pool), pool, f"{len(pool)} strings matching `{field.pattern}`")
     if kind in ("string", "text", "password"):
         if max_length is None:
@@ -157,8 +184,10 @@ _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 
 
 @cache
-def pattern_values(pattern: str, low: int, high: int | None) -> tuple[str, ...]:
-    """Up to POOL_SIZE distinct strings that match `pattern` (searched, as pydantic does) within
+def pattern_values(
+    pattern: str, low: int, high: int | None, size: int = POOL_SIZE
+) -> tuple[str, ...]:
+    """Up to `size` distinct strings that match `pattern` (searched, as pydantic does) within
     the length limits, in a fixed order. Fewer when the pattern admits fewer.
 
     exrex enumerates the matches of the regular expression in order (shortest repeats first);
@@ -171,7 +200,7 @@ def pattern_values(pattern: str, low: int, high: int | None) -> tuple[str, ...]:
     for candidate in _candidates(pattern, low, high):
         if candidate not in found and check(candidate):
             found[candidate] = None
-            if len(found) == POOL_SIZE:
+            if len(found) == size:
                 break
     return tuple(found)
 
@@ -241,9 +270,9 @@ def field_columns(entity: Entity) -> dict[str, tuple[Field, Column]]:
     return out
 
 
-def domains(entity: Entity) -> dict[str, Domain]:
-    """The domain of every column of a spec field of `entity`."""
-    return {name: domain(f, col) for name, (f, col) in field_columns(entity).items()}
+def domains(entity: Entity, rows: int = MIN_DISTINCT) -> dict[str, Domain]:
+    """The domain of every column of a spec field of `entity` (`rows`: see `rows_at_once`)."""
+    return {name: domain(f, col, rows) for name, (f, col) in field_columns(entity).items()}
 
 
 def unique_sets(entity: Entity) -> list[tuple[str, ...]]:
@@ -276,9 +305,9 @@ def _bounded_only(
     return bounded
 
 
-def strides(entity: Entity) -> dict[str, int]:
+def strides(entity: Entity, rows: int = MIN_DISTINCT) -> dict[str, int]:
     """column → stride (1 for every column not in a set of bounded columns only)."""
-    doms = domains(entity)
+    doms = domains(entity, rows)
     out: dict[str, int] = {}
     for cols in unique_sets(entity):
         bounded = _bounded_only(entity, cols, doms)
@@ -305,13 +334,14 @@ class UniqueProblem:
     columns: tuple[str, ...]
     capacity: int
     detail: str  # "status: 3 values (a, b, c); flag: 2 values (true, false)"
+    rows: int  # the rows one generated test makes at once
 
 
-def unique_problems(entity: Entity) -> list[UniqueProblem]:
+def unique_problems(entity: Entity, rows: int = MIN_DISTINCT) -> list[UniqueProblem]:
     """The unique sets of `entity` whose rows, as the factories write them, repeat within
-    MIN_DISTINCT consecutive rows (so the entity's own generated tests would break)."""
-    doms = domains(entity)
-    steps = strides(entity)
+    `rows` consecutive rows (so a generated test would break: see `rows_at_once`)."""
+    doms = domains(entity, rows)
+    steps = strides(entity, rows)
     problems: list[UniqueProblem] = []
     for cols in unique_sets(entity):
         bounded = _bounded_only(entity, cols, doms)
@@ -321,24 +351,26 @@ def unique_problems(entity: Entity) -> list[UniqueProblem]:
         total = 1
         for cap in caps.values():
             total *= cap
-        if total >= MIN_DISTINCT and _windows_distinct(bounded, caps, steps):
+        if total >= rows and _windows_distinct(bounded, caps, steps, rows):
             continue
         detail = "; ".join(f"{name}: {doms[name].what}" for name in bounded) or "no field"
-        problems.append(UniqueProblem(cols, total, detail))
+        problems.append(UniqueProblem(cols, total, detail, rows))
     return problems
 
 
-def _windows_distinct(cols: list[str], caps: dict[str, int], steps: dict[str, int]) -> bool:
-    """Every MIN_DISTINCT consecutive row numbers give distinct tuples (checked over one period
-    of the tuples, or its first 4096 starts when the period is longer)."""
+def _windows_distinct(
+    cols: list[str], caps: dict[str, int], steps: dict[str, int], rows: int
+) -> bool:
+    """Every `rows` consecutive row numbers give distinct tuples (checked over one period of the
+    tuples, or its first 4096 starts when the period is longer)."""
     period = 1
     for name in cols:
         period = max(period, steps.get(name, 1) * caps[name])
     for start in range(1, min(period, 4096) + 1):
         seen = {
             tuple(index_of(n, steps.get(c, 1), caps[c]) for c in cols)
-            for n in range(start, start + MIN_DISTINCT)
+            for n in range(start, start + rows)
         }
-        if len(seen) < MIN_DISTINCT:
+        if len(seen) < rows:
             return False
     return True

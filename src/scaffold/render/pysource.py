@@ -344,22 +344,6 @@ class EntityView:
             for col, target in zip(ref.columns, ref.target_columns, strict=True)
         )
 
-    def missing_ref_values(self, ref: Ref) -> list[tuple[str, str]]:
-        """(column, JSON source) of a key no row has, for every column of `ref` (a composite
-        ref is checked only when all its columns are given)."""
-        missing = {
-            "uuid": "str(uuid.uuid4())",
-            "datetime": '"2001-02-03T04:05:06+00:00"',
-            "date": '"2001-02-03"',
-            "int": "2_000_000_001",
-            "bigint": "2_000_000_001",
-        }
-        out = []
-        for col in ref.columns:
-            kind = column_kind(self.column(col))
-            out.append((col, missing.get(kind, "str(uuid.uuid4())")))
-        return out
-
     def ref_columns_expr(self, ref: Ref) -> str:
         """`Message.chat_id`, or `sa.tuple_(A.x, A.y)` for a composite ref."""
         cols = [f"{self.e.class_name}.{c}" for c in ref.columns]
@@ -528,7 +512,12 @@ class EntityView:
     @cached_property
     def sample_domains(self) -> dict[str, values.Domain]:
         """column → the values the factories cycle through (ir/values.py)."""
-        return values.domains(self.e)
+        return values.domains(self.e, self.rows_at_once)
+
+    @cached_property
+    def rows_at_once(self) -> int:
+        """The most rows of this entity one generated test makes (ir/values.py)."""
+        return self.project.rows_at_once[self.e.name]
 
     @cached_property
     def sample_pools(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -540,7 +529,7 @@ class EntityView:
         """(column, Python source of a valid value of the factory's row number `n`) for every
         column of a non-ref field; refs are built by the factory, not sampled. Columns of a
         unique set take distinct values in consecutive rows (ir/values.py)."""
-        strides = values.strides(self.e)
+        strides = values.strides(self.e, self.rows_at_once)
         in_unique = {c for cols in values.unique_sets(self.e) for c in cols}
         pools = {n: f"{n.upper()}_VALUES" for n, dom in self.sample_domains.items() if dom.pool}
         out: list[tuple[str, str]] = []
@@ -638,6 +627,10 @@ class ProjectView:
     @cached_property
     def views(self) -> list[EntityView]:
         return [self.view(e) for e in self.schema.entities]
+
+    @cached_property
+    def rows_at_once(self) -> dict[str, int]:
+        return values.rows_at_once(self.schema.entities)
 
     @cached_property
     def user_entity(self) -> Entity | None:

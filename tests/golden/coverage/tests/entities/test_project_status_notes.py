@@ -534,8 +534,14 @@ async def test_create_with_a_missing_project_is_404_naming_project_id(
     client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
 ) -> None:
     actor = await writer(make_actor)
-    payload = await factories.project_status_note_payload(session, owner=actor)
-    payload["project_id"] = str(uuid.uuid4())
+    # A key that is valid for every column (a composite key's too) and that no row holds:
+    # the key of a parent that is deleted before the request.
+    parent = await factories.make_project(session, owner=actor)
+    payload = await factories.project_status_note_payload(
+        session, owner=actor, project_id=parent.id
+    )
+    await session.delete(parent)
+    await session.commit()
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 404
     assert "project_id" in response.json()["error"]["fields"]

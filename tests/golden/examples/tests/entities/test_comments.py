@@ -553,8 +553,12 @@ async def test_create_with_a_missing_task_is_404_naming_task_id(
     client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
 ) -> None:
     actor = await writer(make_actor)
-    payload = await factories.comment_payload(session, owner=actor)
-    payload["task_id"] = str(uuid.uuid4())
+    # A key that is valid for every column (a composite key's too) and that no row holds:
+    # the key of a parent that is deleted before the request.
+    parent = await factories.make_task(session, owner=actor)
+    payload = await factories.comment_payload(session, owner=actor, task_id=parent.id)
+    await session.delete(parent)
+    await session.commit()
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 404
     assert "task_id" in response.json()["error"]["fields"]

@@ -562,8 +562,12 @@ async def test_create_with_a_missing_chat_is_404_naming_chat_id(
     client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
 ) -> None:
     actor = await writer(make_actor)
-    payload = await factories.message_payload(session, owner=actor)
-    payload["chat_id"] = str(uuid.uuid4())
+    # A key that is valid for every column (a composite key's too) and that no row holds:
+    # the key of a parent that is deleted before the request.
+    parent = await factories.make_chat(session, owner=actor)
+    payload = await factories.message_payload(session, owner=actor, chat_id=parent.id)
+    await session.delete(parent)
+    await session.commit()
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 404
     assert "chat_id" in response.json()["error"]["fields"]

@@ -706,9 +706,14 @@ async def test_create_with_a_missing_document_is_404_naming_document_id(
     client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
 ) -> None:
     actor = await writer(make_actor)
-    payload = await factories.suggestion_payload(session, owner=actor)
-    payload["document_id"] = str(uuid.uuid4())
-    payload["document_created_at"] = "2001-02-03T04:05:06+00:00"
+    # A key that is valid for every column (a composite key's too) and that no row holds:
+    # the key of a parent that is deleted before the request.
+    parent = await factories.make_document(session, owner=actor)
+    payload = await factories.suggestion_payload(
+        session, owner=actor, document_id=parent.id, document_created_at=parent.created_at
+    )
+    await session.delete(parent)
+    await session.commit()
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 404
     assert "document_id" in response.json()["error"]["fields"]
