@@ -223,6 +223,35 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Many:
+    """A `many` field (DESIGN §9.1): links from rows of its entity (the source) to rows of its
+    target, kept in a link table that belongs to the source (`posts_tags`)."""
+
+    field: str  # "tags"
+    target: str  # entity name: "tag"
+    target_class: str  # "Tag"
+    target_table: str  # "tags"
+    target_module: str  # "tags" (folder under entities/)
+    target_plural: str  # "tags"
+    link_table: str  # the link table's name ("posts_tags"); its Table is in Schema.link_tables
+    # link table columns → the source's key columns (`post_id` → `id`), in key order
+    source_columns: tuple[str, ...]
+    source_key: tuple[str, ...]
+    # link table columns → the target's key columns (`tag_id` → `id`), in key order
+    target_columns: tuple[str, ...]
+    target_key: tuple[str, ...]
+    target_py_types: tuple[str, ...]  # annotations of the target's key columns ("uuid.UUID",)
+    ids_key: str  # the exchanged list of linked keys in Create/Update/Read: "tag_ids"
+    # the exchanged name of one linked key: the path parameter of attach/detach and the list
+    # filter's query parameter ("tag_id"; the first link column for a composite target key)
+    id_key: str
+    reverse: str  # the reverse listing's last path segment: `GET /tags/{id}/<reverse>`
+    max_links: int  # the most keys `ids_key` accepts: the target's list max_limit
+    filter: bool = False  # `list.filters` names this field: `GET /posts?tag_id=X`
+    renamed_from: str | None = None  # the field's previous name (renames the link table)
+
+
+@dataclass(frozen=True)
 class OwnerHop:
     """One step of an `owner: {through: ...}` chain: from `entity` along its `ref` to `target`."""
 
@@ -302,6 +331,7 @@ class Entity:
     refs: tuple[Ref, ...]
     listing: Listing
     renamed_from: str | None = None
+    many: tuple[Many, ...] = ()  # `type: many` fields, in spec order
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -316,10 +346,18 @@ class Schema:
 
     entities: tuple[Entity, ...]
     version: int = 1
+    # the link tables of `many` fields (after every entity table: they refer to two of them)
+    link_tables: tuple[Table, ...] = ()
 
     @property
     def tables(self) -> tuple[Table, ...]:
-        return tuple(e.table for e in self.entities)
+        return tuple(e.table for e in self.entities) + self.link_tables
+
+    def link_table(self, name: str) -> Table:
+        for t in self.link_tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
 
     def entity(self, name: str) -> Entity:
         for e in self.entities:
@@ -460,6 +498,7 @@ __all__ = [
     "Index",
     "JsonValue",
     "Listing",
+    "Many",
     "OrderKey",
     "OwnerHop",
     "Ownership",
