@@ -16,6 +16,7 @@ from typing import Any
 from scaffold.ir import values
 from scaffold.ir.model import Column, Entity, Field, Filter, Ref, Schema
 from scaffold.ir.values import INT_RANGES
+from scaffold.render.links import LinkView, incoming, links_of
 from scaffold.render.literals import (
     column_kind,
     default_source,
@@ -305,6 +306,11 @@ class EntityView:
         return [i.name for i in self.update_inputs if not i.nullable]
 
     @cached_property
+    def update_excluded(self) -> list[str]:
+        """Update keys that are not columns of the UPDATE (the version, the lists of links)."""
+        return (["version"] if self.e.versioned else []) + [m.ids_key for m in self.e.many]
+
+    @cached_property
     def password_inputs(self) -> list[str]:
         return [c for f in self.e.fields if f.kind == "password" and f.in_create for c in f.columns]
 
@@ -359,8 +365,29 @@ class EntityView:
     @cached_property
     def ref_imports(self) -> list[Entity]:
         """Other entities whose queries this entity's queries and actions use."""
-        names = sorted({r.target for r in self.e.refs if r.target != self.e.name})
-        return [self.project.schema.entity(n) for n in names]
+        targets = {r.target for r in self.e.refs} | {m.target for m in self.e.many}
+        return [self.project.schema.entity(n) for n in sorted(targets - {self.e.name})]
+
+    @cached_property
+    def links(self) -> list[LinkView]:
+        """This entity's many fields (render/links.py)."""
+        return links_of(self)
+
+    @cached_property
+    def link_filters(self) -> list[LinkView]:
+        """Many fields named in `list.filters`: `?tag_id=` lists the rows linked to one tag."""
+        return [link for link in self.links if link.m.filter]
+
+    @cached_property
+    def filter_args(self) -> str:
+        """`, status, tag_id`: every list filter passed on by name, after the actor."""
+        names = [f.name for f in self.e.listing.filters] + [x.m.id_key for x in self.link_filters]
+        return "".join(f", {n}" for n in names)
+
+    @cached_property
+    def incoming_links(self) -> list[LinkView]:
+        """The many fields of any entity that link to this one."""
+        return incoming(self)
 
     @cached_property
     def restricted_by(self) -> list[tuple[Entity, Ref]]:

@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.items import queries
+from probeapp.entities.items.model import Item
 from probeapp.entities.items.schemas import ItemCreate, ItemPage, ItemRead, ItemUpdate
 from probeapp.entities.projects import queries as project_queries
 from probeapp.entities.tags import queries as tag_queries
@@ -109,6 +110,21 @@ async def _check_refs(
     return None
 
 
+async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Item]) -> list[ItemRead]:
+    """The Reads of these rows."""
+    return [ItemRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Item], has_more: bool
+) -> ItemPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.quantity, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return ItemPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_item(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[ItemRead]:
@@ -120,7 +136,7 @@ async def get_item(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(ItemRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_item")
 
@@ -157,12 +173,8 @@ async def list_items(
             after=after,
             tag_id=tag_id,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.quantity, last.id])
-        items = [ItemRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            ItemPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_items")
@@ -185,7 +197,7 @@ async def create_item(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(ItemRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_item")
 
@@ -220,7 +232,7 @@ async def update_item(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(ItemRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_item")
 

@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.project_status_notes import queries
+from probeapp.entities.project_status_notes.model import ProjectStatusNote
 from probeapp.entities.project_status_notes.schemas import (
     ProjectStatusNoteCreate,
     ProjectStatusNotePage,
@@ -119,6 +120,23 @@ async def _check_refs(
     return None
 
 
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[ProjectStatusNote]
+) -> list[ProjectStatusNoteRead]:
+    """The Reads of these rows."""
+    return [ProjectStatusNoteRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[ProjectStatusNote], has_more: bool
+) -> ProjectStatusNotePage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return ProjectStatusNotePage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_project_status_note(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[ProjectStatusNoteRead]:
@@ -130,7 +148,7 @@ async def get_project_status_note(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(ProjectStatusNoteRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_project_status_note")
 
@@ -167,12 +185,8 @@ async def list_project_status_notes(
             after=after,
             project_id=project_id,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [ProjectStatusNoteRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            ProjectStatusNotePage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_project_status_notes")
@@ -195,7 +209,7 @@ async def create_project_status_note(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(ProjectStatusNoteRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_project_status_note")
 
@@ -230,7 +244,7 @@ async def update_project_status_note(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(ProjectStatusNoteRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_project_status_note")
 

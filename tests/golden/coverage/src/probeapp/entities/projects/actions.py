@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.projects import queries
+from probeapp.entities.projects.model import Project
 from probeapp.entities.projects.schemas import (
     ProjectCreate,
     ProjectPage,
@@ -96,6 +97,23 @@ async def _check_refs(
     return None
 
 
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Project]
+) -> list[ProjectRead]:
+    """The Reads of these rows."""
+    return [ProjectRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Project], has_more: bool
+) -> ProjectPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return ProjectPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_project(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[ProjectRead]:
@@ -107,7 +125,7 @@ async def get_project(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(ProjectRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_project")
 
@@ -146,12 +164,8 @@ async def list_projects(
             status=status,
             archived=archived,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [ProjectRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            ProjectPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_projects")
@@ -174,7 +188,7 @@ async def create_project(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(ProjectRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_project")
 
@@ -215,7 +229,7 @@ async def update_project(
                 "the project was changed since it was read; read it again",
                 {"version": ["is stale"]},
             )
-        return ActionResult.success(ProjectRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_project")
 

@@ -7,6 +7,7 @@ holds the key and the write scope (and the version): no window between a check a
 """
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -67,15 +68,17 @@ async def list_page(
     after: tuple[Any, ...] | None = None,
     status: Literal["draft", "active", "archived"] | None = None,
     archived: bool | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Project], bool]:
     """A page of readable projects in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
-    another page follows, without a COUNT.
+    another page follows, without a COUNT. `where` narrows the list further (the rows linked to
+    another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Project).where(*_filters(actor, status, archived))
+    stmt = sa.select(Project).where(*_filters(actor, status, archived), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(Project.created_at, Project.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)

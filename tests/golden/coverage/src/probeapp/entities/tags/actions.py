@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.tags import queries
+from probeapp.entities.tags.model import Tag
 from probeapp.entities.tags.schemas import TagCreate, TagPage, TagRead, TagUpdate
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,21 @@ async def _check_refs(
     return None
 
 
+async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Tag]) -> list[TagRead]:
+    """The Reads of these rows."""
+    return [TagRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Tag], has_more: bool
+) -> TagPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return TagPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_tag(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[TagRead]:
@@ -102,7 +118,7 @@ async def get_tag(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(TagRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_tag")
 
@@ -137,12 +153,8 @@ async def list_tags(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [TagRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            TagPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_tags")
@@ -167,7 +179,7 @@ async def create_tag(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(TagRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_tag")
 
@@ -208,7 +220,7 @@ async def update_tag(
                 "the tag was changed since it was read; read it again",
                 {"version": ["is stale"]},
             )
-        return ActionResult.success(TagRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_tag")
 

@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, 
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.core.security import hash_password
 from probeapp.entities.users import queries
+from probeapp.entities.users.model import User
 from probeapp.entities.users.schemas import UserCreate, UserPage, UserRead, UserUpdate
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,21 @@ async def _check_refs(
     return None
 
 
+async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[User]) -> list[UserRead]:
+    """The Reads of these rows."""
+    return [UserRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[User], has_more: bool
+) -> UserPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return UserPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_user(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[UserRead]:
@@ -103,7 +119,7 @@ async def get_user(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(UserRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_user")
 
@@ -138,12 +154,8 @@ async def list_users(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [UserRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            UserPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_users")
@@ -170,7 +182,7 @@ async def create_user(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(UserRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_user")
 
@@ -207,7 +219,7 @@ async def update_user(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(UserRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_user")
 

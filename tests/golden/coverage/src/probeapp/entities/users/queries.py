@@ -7,6 +7,7 @@ holds the key and the write scope: no window between a check and a write.
 """
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,15 +60,17 @@ async def list_page(
     actor: Actor,
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[User], bool]:
     """A page of readable users in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
-    another page follows, without a COUNT.
+    another page follows, without a COUNT. `where` narrows the list further (the rows linked to
+    another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(User).where(*_filters(actor))
+    stmt = sa.select(User).where(*_filters(actor), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(User.created_at, User.id) < sa.tuple_(*after))
     stmt = stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit + 1)

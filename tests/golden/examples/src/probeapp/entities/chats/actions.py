@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.chats import queries
+from probeapp.entities.chats.model import Chat
 from probeapp.entities.chats.schemas import ChatCreate, ChatPage, ChatRead, ChatUpdate
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,21 @@ async def _check_refs(
     return None
 
 
+async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Chat]) -> list[ChatRead]:
+    """The Reads of these rows."""
+    return [ChatRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Chat], has_more: bool
+) -> ChatPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return ChatPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_chat(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[ChatRead]:
@@ -102,7 +118,7 @@ async def get_chat(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(ChatRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_chat")
 
@@ -137,12 +153,8 @@ async def list_chats(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [ChatRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            ChatPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_chats")
@@ -165,7 +177,7 @@ async def create_chat(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(ChatRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_chat")
 
@@ -200,7 +212,7 @@ async def update_chat(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(ChatRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_chat")
 

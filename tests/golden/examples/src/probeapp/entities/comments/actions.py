@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.comments import queries
+from probeapp.entities.comments.model import Comment
 from probeapp.entities.comments.schemas import (
     CommentCreate,
     CommentPage,
@@ -105,6 +106,23 @@ async def _check_refs(
     return None
 
 
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Comment]
+) -> list[CommentRead]:
+    """The Reads of these rows."""
+    return [CommentRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Comment], has_more: bool
+) -> CommentPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return CommentPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_comment(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[CommentRead]:
@@ -116,7 +134,7 @@ async def get_comment(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(CommentRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_comment")
 
@@ -153,12 +171,8 @@ async def list_comments(
             after=after,
             task_id=task_id,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [CommentRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            CommentPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_comments")
@@ -181,7 +195,7 @@ async def create_comment(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(CommentRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_comment")
 
@@ -216,7 +230,7 @@ async def update_comment(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(CommentRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_comment")
 

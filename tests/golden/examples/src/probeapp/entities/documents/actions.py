@@ -11,7 +11,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 import datetime
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.documents import queries
+from probeapp.entities.documents.model import Document
 from probeapp.entities.documents.schemas import (
     DocumentCreate,
     DocumentPage,
@@ -97,6 +98,23 @@ async def _check_refs(
     return None
 
 
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Document]
+) -> list[DocumentRead]:
+    """The Reads of these rows."""
+    return [DocumentRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Document], has_more: bool
+) -> DocumentPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return DocumentPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_document(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, created_at: datetime.datetime
 ) -> ActionResult[DocumentRead]:
@@ -108,7 +126,7 @@ async def get_document(
         row = await queries.get(session=session, actor=actor, id=id, created_at=created_at)
         if row is None:
             return _not_found()
-        return ActionResult.success(DocumentRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_document")
 
@@ -145,12 +163,8 @@ async def list_documents(
             after=after,
             kind=kind,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [DocumentRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            DocumentPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_documents")
@@ -173,7 +187,7 @@ async def create_document(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(DocumentRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_document")
 
@@ -214,7 +228,7 @@ async def update_document(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(DocumentRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_document")
 

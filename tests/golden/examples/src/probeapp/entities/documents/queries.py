@@ -8,6 +8,7 @@ holds the key and the write scope: no window between a check and a write.
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -68,15 +69,17 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
     kind: Literal["text", "code", "image", "sheet"] | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Document], bool]:
     """A page of readable documents in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
-    another page follows, without a COUNT.
+    another page follows, without a COUNT. `where` narrows the list further (the rows linked to
+    another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Document).where(*_filters(actor, kind))
+    stmt = sa.select(Document).where(*_filters(actor, kind), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(Document.created_at, Document.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)

@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, 
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.chats import queries as chat_queries
 from probeapp.entities.messages import queries
+from probeapp.entities.messages.model import Message
 from probeapp.entities.messages.schemas import (
     MessageCreate,
     MessagePage,
@@ -113,6 +114,23 @@ async def _check_refs(
     return None
 
 
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Message]
+) -> list[MessageRead]:
+    """The Reads of these rows."""
+    return [MessageRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Message], has_more: bool
+) -> MessagePage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return MessagePage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_message(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[MessageRead]:
@@ -124,7 +142,7 @@ async def get_message(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(MessageRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_message")
 
@@ -161,12 +179,8 @@ async def list_messages(
             after=after,
             chat_id=chat_id,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [MessageRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            MessagePage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_messages")
@@ -189,7 +203,7 @@ async def create_message(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(MessageRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_message")
 
@@ -224,7 +238,7 @@ async def update_message(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(MessageRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_message")
 

@@ -7,6 +7,7 @@ holds the key and the write scope: no window between a check and a write.
 """
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,15 +68,17 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
     chat_id: uuid.UUID | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Message], bool]:
     """A page of readable messages in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
-    another page follows, without a COUNT.
+    another page follows, without a COUNT. `where` narrows the list further (the rows linked to
+    another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Message).where(*_filters(actor, chat_id))
+    stmt = sa.select(Message).where(*_filters(actor, chat_id), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(Message.created_at, Message.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)

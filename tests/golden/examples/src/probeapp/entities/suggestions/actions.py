@@ -11,7 +11,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 import datetime
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, 
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.documents import queries as document_queries
 from probeapp.entities.suggestions import queries
+from probeapp.entities.suggestions.model import Suggestion
 from probeapp.entities.suggestions.schemas import (
     SuggestionCreate,
     SuggestionPage,
@@ -119,6 +120,23 @@ async def _check_refs(
     return None
 
 
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Suggestion]
+) -> list[SuggestionRead]:
+    """The Reads of these rows."""
+    return [SuggestionRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Suggestion], has_more: bool
+) -> SuggestionPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return SuggestionPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_suggestion(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[SuggestionRead]:
@@ -130,7 +148,7 @@ async def get_suggestion(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(SuggestionRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_suggestion")
 
@@ -171,12 +189,8 @@ async def list_suggestions(
             document_created_at=document_created_at,
             is_resolved=is_resolved,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [SuggestionRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            SuggestionPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_suggestions")
@@ -199,7 +213,7 @@ async def create_suggestion(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(SuggestionRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_suggestion")
 
@@ -234,7 +248,7 @@ async def update_suggestion(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(SuggestionRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_suggestion")
 

@@ -8,6 +8,7 @@ holds the key and the write scope: no window between a check and a write.
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,16 +73,18 @@ async def list_page(
     document_id: uuid.UUID | None = None,
     document_created_at: datetime.datetime | None = None,
     is_resolved: bool | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Suggestion], bool]:
     """A page of readable suggestions in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
-    another page follows, without a COUNT.
+    another page follows, without a COUNT. `where` narrows the list further (the rows linked to
+    another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = sa.select(Suggestion).where(
-        *_filters(actor, document_id, document_created_at, is_resolved)
+        *_filters(actor, document_id, document_created_at, is_resolved), *where
     )
     if after is not None:
         stmt = stmt.where(sa.tuple_(Suggestion.created_at, Suggestion.id) < sa.tuple_(*after))

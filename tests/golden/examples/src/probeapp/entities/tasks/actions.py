@@ -10,7 +10,7 @@ integrity error becomes a conflict and anything unexpected is logged and answere
 
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.tasks import queries
+from probeapp.entities.tasks.model import Task
 from probeapp.entities.tasks.schemas import TaskCreate, TaskPage, TaskRead, TaskUpdate
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,21 @@ async def _check_refs(
     return None
 
 
+async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Task]) -> list[TaskRead]:
+    """The Reads of these rows."""
+    return [TaskRead.model_validate(row) for row in rows]
+
+
+async def page_of(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Task], has_more: bool
+) -> TaskPage:
+    """A page of these rows; the cursor carries every order key of the last row."""
+    last = rows[-1] if rows and has_more else None
+    next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
+    items = await reads(session=session, actor=actor, rows=rows)
+    return TaskPage(items=items, next_cursor=next_cursor, has_more=has_more)
+
+
 async def get_task(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[TaskRead]:
@@ -102,7 +118,7 @@ async def get_task(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success(TaskRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "get_task")
 
@@ -139,12 +155,8 @@ async def list_tasks(
             after=after,
             done=done,
         )
-        # The cursor carries every order key of the last row: the next page starts right after.
-        last = rows[-1] if rows and has_more else None
-        next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-        items = [TaskRead.model_validate(row) for row in rows]
         return ActionResult.success(
-            TaskPage(items=items, next_cursor=next_cursor, has_more=has_more)
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
         )
 
     return await _in_transaction(session, work(actor), "list_tasks")
@@ -167,7 +179,7 @@ async def create_task(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        return ActionResult.success(TaskRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_task")
 
@@ -202,7 +214,7 @@ async def update_task(
         )
         if row is None:
             return _not_found()
-        return ActionResult.success(TaskRead.model_validate(row))
+        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_task")
 

@@ -7,6 +7,7 @@ holds the key and the write scope: no window between a check and a write.
 """
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,15 +64,17 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
     done: bool | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Task], bool]:
     """A page of readable tasks in keyset order, and whether more follow.
 
     `after` holds every order key of the previous page's last row (from the cursor), so rows that
     share a timestamp are neither skipped nor repeated. One extra row is fetched to learn whether
-    another page follows, without a COUNT.
+    another page follows, without a COUNT. `where` narrows the list further (the rows linked to
+    another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Task).where(*_filters(actor, done))
+    stmt = sa.select(Task).where(*_filters(actor, done), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(Task.created_at, Task.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1)
