@@ -39,6 +39,10 @@ def _no_api(entity: Entity) -> bool:
     return not entity.api
 
 
+def _has_links(entity: Entity) -> bool:
+    return entity.api and bool(entity.many)
+
+
 ENTITY_DIR = "{src}/{package}/entities/{module}"
 
 TEMPLATES: tuple[Template, ...] = (
@@ -52,6 +56,9 @@ TEMPLATES: tuple[Template, ...] = (
     # tests of its actions instead.
     Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_has_api),
     Template("test_actions.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_no_api),
+    Template(
+        "test_links.py.jinja", "entity", "tests/entities/test_{plural}_links.py", applies=_has_links
+    ),
     Template("entity_factories.py.jinja", "entity", "tests/entities/factories_{plural}.py"),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
     Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
