@@ -2,10 +2,12 @@
 
     body:text   title:string(120):unique   task:ref(task):cascade   rating:int?
     status:enum(open,resolved)=open   due:date:optional   code:string(8):unique:immutable
+    tags:many(tag)
 
 `name:type[(args)][?][:option...][=default]` → (name, long-form field mapping). Options:
 `unique`, `index`, `secret`, `immutable`, `optional`, `required`, and for refs the delete
-rule `cascade`, `restrict` or `set_null`. The result is checked again when the spec is loaded.
+rule `cascade`, `restrict` or `set_null`; a many field takes none of them. The result is checked
+again when the spec is loaded.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from scaffold.spec.shorthand import ShorthandError, expand
 FLAGS = ("unique", "index", "secret", "immutable")
 ON_DELETE = ("cascade", "restrict", "set_null")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-EXAMPLES = "e.g. body:text, title:string(120):unique, task:ref(task), rating:int?"
+EXAMPLES = "e.g. body:text, title:string(120):unique, task:ref(task), rating:int?, tags:many(tag)"
 
 
 def _split_outside_parens(text: str, sep: str) -> list[str]:
@@ -52,6 +54,10 @@ def _typed_default(kind: str, text: str, option: str) -> Any:
         if text.lower() not in ("true", "false"):
             raise UsageError(f"--field {option}: default of a bool is true or false")
         return text.lower() == "true"
+    if kind == "many":
+        raise UsageError(
+            f"--field {option}: a many field cannot have a default (new rows start with no links)"
+        )
     if kind in ("ref", "password"):
         raise UsageError(f"--field {option}: a {kind} field cannot have a default")
     if kind == "json":
@@ -90,6 +96,11 @@ def parse_field_option(text: str) -> tuple[str, dict[str, Any]]:
     except ShorthandError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         raise UsageError(f"--field {text!r}: {exc.message}{hint}") from None
+    if spec["type"] == "many" and (len(segments) > 1 or "required" in spec):
+        raise UsageError(
+            f"--field {text!r}: a many field takes no options; write {name}:many({spec['to']}) "
+            "(it is never required: a row may have no links)"
+        )
     for flag in segments[1:]:
         if flag in FLAGS:
             spec[flag] = True

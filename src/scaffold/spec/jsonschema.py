@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scaffold.spec.shorthand import FIELD_TYPES
+from scaffold.spec.shorthand import FIELD_TYPES, MANY_KEYS
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 SHORT_FIELD_PATTERN = r"^\s*(" + "|".join(FIELD_TYPES) + r")\s*(\([^()]*\))?\s*\??\s*$"
@@ -46,11 +46,14 @@ def _field_long() -> dict[str, Any]:
                 "minItems": 1,
                 "description": "Allowed values of an enum.",
             },
-            "to": {**_NAME, "description": "Entity a ref points at."},
+            "to": {**_NAME, "description": "Entity a ref or a many field points at."},
             "on_delete": {"enum": ["cascade", "restrict", "set_null"]},
             "precision": {"type": "integer", "minimum": 1},
             "scale": {"type": "integer", "minimum": 0},
         },
+        # a many field (links kept in a link table) takes `to`, `renamed_from`, `description`
+        "if": {"properties": {"type": {"const": "many"}}, "required": ["type"]},
+        "then": {"required": ["to"], "propertyNames": {"enum": list(MANY_KEYS)}},
     }
 
 
@@ -60,7 +63,7 @@ def spec_json_schema() -> dict[str, Any]:
         "type": "string",
         "pattern": SHORT_FIELD_PATTERN,
         "description": "Short form: `text`, `string(120)`, `int?`, `decimal(10,2)`, "
-        "`enum(a,b)`, `ref(task)`; a trailing `?` makes the field optional.",
+        "`enum(a,b)`, `ref(task)`, `many(tag)`; a trailing `?` makes the field optional.",
     }
     index = {
         "oneOf": [

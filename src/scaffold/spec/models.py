@@ -30,6 +30,7 @@ FieldType = Literal[
     "json",
     "password",
     "ref",
+    "many",
 ]
 OnDeleteSpec = Literal["cascade", "restrict", "set_null"]
 VisibilitySpec = Literal["private", "public", "per_row"]

@@ -1,4 +1,5 @@
-"""The short field form: `text`, `string(120)`, `int?`, `decimal(10,2)`, `enum(a,b)`, `ref(task)`.
+"""The short field form: `text`, `string(120)`, `int?`, `decimal(10,2)`, `enum(a,b)`, `ref(task)`,
+`many(tag)`.
 
 `expand(text)` turns it into the long form (`{type: string, max_length: 120}`), the only form
 the rest of the pipeline sees. A trailing `?` makes the field optional (`required: false`).
@@ -27,7 +28,10 @@ FIELD_TYPES = (
     "json",
     "password",
     "ref",
+    "many",
 )
+# The only keys a `many` field takes (its links live in a link table: no column options).
+MANY_KEYS = ("type", "to", "renamed_from", "description")
 
 # Common spellings from other tools, mapped to ours (used for hints only).
 TYPE_ALIASES = {
@@ -57,6 +61,11 @@ TYPE_ALIASES = {
     "relation": "ref",
     "belongs_to": "ref",
     "uuid4": "uuid",
+    "m2m": "many",
+    "many_to_many": "many",
+    "manytomany": "many",
+    "has_and_belongs_to_many": "many",
+    "habtm": "many",
 }
 
 _SHORT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*(\?)?\s*$", re.DOTALL)
@@ -124,6 +133,10 @@ def expand(text: str) -> dict[str, Any]:
         elif name == "ref":
             if len(parts) != 1 or not parts[0]:
                 raise ShorthandError("`ref(...)` names one entity", "write `ref(task)`")
+            out["to"] = parts[0]
+        elif name == "many":
+            if len(parts) != 1 or not parts[0]:
+                raise ShorthandError("`many(...)` names one entity", "write `many(tag)`")
             out["to"] = parts[0]
         else:
             raise ShorthandError(

@@ -8,7 +8,8 @@ The decisions it encodes are written down in docs/spec-language.md.
 It runs as passes over one shared `Context` (context.py), each pass a module of one concern:
 names.py (entities, names), fields.py (scalar fields), refs.py (primary keys, refs, table
 order), ownership.py, keys.py (uniques, listing), indexing.py (indexes), build.py (the
-`Entity`), testvalues.py (values the generated tests can write). `_run` is the recipe.
+`Entity`), relations.py (many fields: their `Many` and link tables), testvalues.py (values the
+generated tests can write). `_run` is the recipe.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scaffold.ir.resolve.fields import scalar_fields
 from scaffold.ir.resolve.names import check_global_names, collect_entities
 from scaffold.ir.resolve.ownership import owners
 from scaffold.ir.resolve.refs import order_entities, primary_key, ref_fields
+from scaffold.ir.resolve.relations import link_tables, many_targets
 from scaffold.ir.resolve.testvalues import check_test_values
 from scaffold.spec.load import LoadedSpec
 
@@ -38,6 +40,7 @@ def _run(ctx: Context) -> Schema:
         primary_key(ctx, ent)
     for ent in ctx.ents.values():
         ref_fields(ctx, ent)
+        many_targets(ctx, ent)
     owners(ctx)
     # With problems already found, entities are still built (to report their own problems)
     # in name order; the dependency order only matters for a schema that is returned.
@@ -47,15 +50,17 @@ def _run(ctx: Context) -> Schema:
         built = build_entity(ctx, ctx.ents[name])
         if built is not None:
             entities.append(built)
+    # many fields add no order between entities: their link tables come after every entity's
+    entities, links = link_tables(ctx, entities)
     if not ctx.diags:
-        check_global_names(ctx, entities)
+        check_global_names(ctx, [*(e.table for e in entities), *links])
     if not ctx.diags:
         rows = values.rows_at_once(entities)
         for built in entities:
             check_test_values(ctx, ctx.ents[built.name], built, rows[built.name])
     if ctx.diags:
         raise SpecErrors(ctx.diags)
-    return Schema(entities=tuple(entities))
+    return Schema(entities=tuple(entities), link_tables=links)
 
 
 def resolve(specs: Sequence[LoadedSpec]) -> Schema:

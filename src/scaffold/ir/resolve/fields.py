@@ -29,7 +29,8 @@ from scaffold.ir.columns import (
 from scaffold.ir.model import CheckConstraint, Column, Field, JsonValue
 from scaffold.ir.resolve.context import Context, Ent, FieldInfo, about
 from scaffold.ir.resolve.names import check_name
-from scaffold.spec.models import FieldSpec
+from scaffold.spec.models import FIELD_KEYS, FieldSpec
+from scaffold.spec.shorthand import MANY_KEYS
 
 OPTION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "min_length": (LENGTH_KINDS, "text types (string, text, email, url, password)"),
@@ -57,7 +58,7 @@ def scalar_fields(ctx: Context, ent: Ent) -> None:
     loaded = ent.loaded
     for fname, fspec in ent.spec.fields.items():
         where = loaded.key_at("fields", fname)
-        sql = fspec.type != "ref"
+        sql = fspec.type not in ("ref", "many")  # neither is a column of this name
         if not check_name(ctx, fname, "field", where, sql=sql, field_name=True):
             ent.ok = False
             continue
@@ -66,7 +67,7 @@ def scalar_fields(ctx: Context, ent: Ent) -> None:
             continue
         info = FieldInfo(name=fname, spec=fspec)
         ent.fields[fname] = info
-        if fspec.type == "ref":
+        if fspec.type in ("ref", "many"):
             continue
         try:
             scalar_column(ctx, ent, info)
@@ -77,6 +78,8 @@ def scalar_fields(ctx: Context, ent: Ent) -> None:
 
 def field_options(ctx: Context, ent: Ent, fname: str, f: FieldSpec) -> bool:
     loaded = ent.loaded
+    if f.type == "many":
+        return many_options(ctx, ent, fname, f)
     ok = True
     given = f.model_fields_set
     for option, (kinds, what) in OPTION_KINDS.items():
@@ -134,6 +137,60 @@ def field_options(ctx: Context, ent: Ent, fname: str, f: FieldSpec) -> bool:
             )
             ok = False
     return ok
+
+
+def many_options(ctx: Context, ent: Ent, fname: str, f: FieldSpec) -> bool:
+    """A many field takes `to` (required), `renamed_from` and `description`, nothing else: it
+    is no column, so no column option applies to it."""
+    loaded = ent.loaded
+    ok = True
+    single = naming.singular(fname)
+    for option in FIELD_KEYS:
+        if option in MANY_KEYS or option not in f.model_fields_set:
+            continue
+        ctx.err(
+            loaded.key_at("fields", fname, option),
+            f"`{option}` does not apply to the many field `{fname}`: it is a set of links kept "
+            f"in the link table `{ent.table}_{fname}`, not a column",
+            _many_advice(option, loaded.has("fields", fname, option), f.to or single, single),
+        )
+        ok = False
+    if not f.to:
+        ctx.err(
+            loaded.at("fields", fname),
+            f"many field `{fname}` needs `to: <entity>`",
+            f"write {{type: many, to: {single}}}",
+        )
+        ok = False
+    if f.renamed_from is not None and not check_name(
+        ctx,
+        f.renamed_from,
+        f"`renamed_from` of `{fname}`",
+        loaded.at("fields", fname, "renamed_from"),
+    ):
+        ok = False
+    return ok
+
+
+def _many_advice(option: str, written: bool, target: str, single: str) -> str:
+    if option == "required":
+        if not written:  # the `?` of the short form
+            return f"write `many({target})` without `?`"
+        return "remove `required`: a row may have no links, its set is then empty"
+    if option == "default":
+        return f"remove `default`: a new row starts with the links sent as `{single}_ids`"
+    if option == "unique":
+        return "remove `unique`: a link is stored once (the link table's primary key)"
+    if option == "index":
+        return "remove `index`: the link table is indexed both ways already"
+    if option == "on_delete":
+        return "remove `on_delete`: a link is deleted with either of its rows (ON DELETE CASCADE)"
+    if option in ("min", "max", "min_length", "max_length"):
+        return (
+            f"remove `{option}`: the most links one request may set is the `list.max_limit` "
+            f"of `{target}`"
+        )
+    return f"remove `{option}`: a many field takes only `to`, `renamed_from` and `description`"
 
 
 def scalar_column(ctx: Context, ent: Ent, info: FieldInfo) -> None:

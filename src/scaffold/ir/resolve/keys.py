@@ -19,6 +19,14 @@ def columns_of(
 ) -> list[str] | None:
     """The column(s) a name written in `unique`/`indexes` stands for."""
     info = ent.fields.get(name)
+    if info is not None and info.spec.type == "many":
+        ctx.err(
+            where,
+            f"{what} cannot use the many field `{name}`: its links are kept in the link table "
+            f"`{ent.table}_{name}`, which has its own key and indexes",
+            f"remove `{name}`",
+        )
+        return None
     if info is not None:
         if info.spec.type in ("json", "password") and not allow_json:
             ctx.err(
@@ -145,6 +153,14 @@ def listing(ctx: Context, ent: Ent, uniques: tuple[UniqueConstraint, ...], pk: P
     seen: set[str] = set()
     for i, name in enumerate(lst.filters):
         where = loaded.at("list", "filters", i)
+        info = ent.fields.get(name)
+        if info is not None and info.spec.type == "many":
+            # a link filter (`?tag_id=`): the relations pass sets `Many.filter`, no column Filter
+            if name in seen:
+                ctx.err(where, f"filter `{name}` is listed twice", "remove the repeat")
+                ok = False
+            seen.add(name)
+            continue
         got = filter_for(ctx, ent, name, where)
         if got is None:
             ok = False
@@ -183,6 +199,14 @@ def listing(ctx: Context, ent: Ent, uniques: tuple[UniqueConstraint, ...], pk: P
 def order_column(ctx: Context, ent: Ent, name: str, where: Location) -> Column | None:
     info = ent.fields.get(name)
     col: Column | None = None
+    if info is not None and info.spec.type == "many":
+        ctx.err(
+            where,
+            f"the keyset order cannot use the many field `{name}` (a set of links, not a "
+            "column)",
+            "order by a column of this entity, e.g. -created_at",
+        )
+        return None
     if info is not None:
         if len(info.columns) != 1:
             ctx.err(

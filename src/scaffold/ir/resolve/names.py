@@ -7,7 +7,7 @@ import re
 
 from scaffold.errors import Diagnostic, Location
 from scaffold.ir import naming
-from scaffold.ir.model import Entity
+from scaffold.ir.model import Table
 from scaffold.ir.resolve.context import Context, Ent
 
 
@@ -221,10 +221,10 @@ def collect_entities(ctx: Context) -> None:
         helpers.update(dict.fromkeys(names, ent.name))
 
 
-def check_global_names(ctx: Context, entities: list[Entity]) -> None:
+def check_global_names(ctx: Context, tables: list[Table]) -> None:
+    """No two tables (entity or link tables) share a constraint or index name."""
     owners: dict[str, str] = {}
-    for e in entities:
-        t = e.table
+    for t in tables:
         names = [t.primary_key.name]
         names += [fk.name for fk in t.foreign_keys]
         names += [u.name for u in t.uniques]
@@ -233,7 +233,7 @@ def check_global_names(ctx: Context, entities: list[Entity]) -> None:
         for name in names:
             if name in owners and owners[name] != t.name:
                 ctx.err(
-                    Location(e.spec_path, 1, 1),
+                    Location(t.spec_path, 1, 1),
                     f"constraint or index name `{name}` is used by tables `{owners[name]}` "
                     f"and `{t.name}`",
                     "rename one of the tables",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 
+from scaffold.ir import naming
 from scaffold.ir.model import OwnerHop, Ownership
 from scaffold.ir.resolve.context import Context, Ent
 
@@ -74,7 +75,13 @@ def ownership(ctx: Context, ent: Ent, visiting: list[str], failed: set[str]) -> 
         ent.ok = False
     info = ent.fields.get(through)
     if info is None or info.spec.type != "ref":
-        if through in ent.fields or through in spec.fields:
+        if info is not None and info.spec.type == "many":
+            msg = (
+                f"`owner: {{through: {through}}}` names the many field `{through}`; a row is "
+                "owned through one parent, a ref"
+            )
+            hint = f"write a ref field, e.g. `{naming.singular(through)}: ref(...)`, and name it"
+        elif through in ent.fields or through in spec.fields:
             msg = f"`owner: {{through: {through}}}` names `{through}`, which is not a ref"
             hint = f"make `{through}` a ref: {{type: ref, to: <parent entity>}}"
         else:

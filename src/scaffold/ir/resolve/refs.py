@@ -41,6 +41,14 @@ def primary_key(ctx: Context, ent: Ent) -> None:
                 )
                 ent.ok = False
             pk.append(name)
+        elif name in ent.fields and ent.fields[name].spec.type == "many":
+            ctx.err(
+                where,
+                f"`primary_key` names the many field `{name}`, which is a set of links, "
+                "not a column",
+                f"remove `{name}` from `primary_key`",
+            )
+            ent.ok = False
         elif name in ent.fields:
             f = ent.fields[name].spec
             if f.type in ("ref", "json", "password", "float") or not f.required or f.secret:
@@ -95,31 +103,58 @@ def pk_columns(ent: Ent) -> list[Column]:
     return out
 
 
+def find_target(ctx: Context, ent: Ent, fname: str, to: str, what: str) -> Ent | None:
+    """The entity the ref or many field `fname` points at; None (reported, unless the target's
+    own spec failed) when there is none. `what`: "ref" or "many field", for the message."""
+    target = ctx.ents.get(to)
+    if target is not None:
+        return target
+    ent.ok = False
+    if to in ctx.also_known or any(s.spec.entity == to for s in ctx.specs):
+        return None  # the target's own problems were reported
+    loaded = ent.loaded
+    known = [*ctx.ents, *ctx.also_known, *(s.spec.entity for s in ctx.specs)]
+    close = difflib.get_close_matches(to, sorted(set(known)), n=1)
+    ctx.err(
+        (
+            loaded.at("fields", fname, "to")
+            if loaded.has("fields", fname, "to")
+            else loaded.at("fields", fname)
+        ),
+        f"{what} `{fname}` points at `{to}`, which is not an entity of these specs",
+        (f"did you mean `{close[0]}`?" if close else "add specs/" + to + ".yaml"),
+    )
+    return None
+
+
+def key_copy(
+    name: str, key: Column, *, nullable: bool, field: str, renamed_from: str | None
+) -> Column:
+    """A column `name` that holds values of the key column `key` (a ref's or a link's)."""
+    return Column(
+        name=name,
+        kind=key.kind,
+        role="ref",
+        sa_type=key.sa_type,
+        py_type=key.py_type,
+        nullable=nullable,
+        length=key.length,
+        precision=key.precision,
+        scale=key.scale,
+        enum_values=key.enum_values,
+        field=field,
+        renamed_from=renamed_from,
+    )
+
+
 def ref_fields(ctx: Context, ent: Ent) -> None:
     loaded = ent.loaded
     for fname, info in ent.fields.items():
         f = info.spec
         if f.type != "ref" or f.to is None:
             continue
-        target = ctx.ents.get(f.to)
-        if target is None and (
-            f.to in ctx.also_known or any(s.spec.entity == f.to for s in ctx.specs)
-        ):
-            ent.ok = False  # the target's own problems were reported
-            continue
+        target = find_target(ctx, ent, fname, f.to, "ref")
         if target is None:
-            known = [*ctx.ents, *ctx.also_known, *(s.spec.entity for s in ctx.specs)]
-            close = difflib.get_close_matches(f.to, sorted(set(known)), n=1)
-            ctx.err(
-                (
-                    loaded.at("fields", fname, "to")
-                    if loaded.has("fields", fname, "to")
-                    else loaded.at("fields", fname)
-                ),
-                f"ref `{fname}` points at `{f.to}`, which is not an entity of these specs",
-                (f"did you mean `{close[0]}`?" if close else "add specs/" + f.to + ".yaml"),
-            )
-            ent.ok = False
             continue
         target_cols = pk_columns(target)
         if not target_cols:
@@ -151,17 +186,10 @@ def ref_fields(ctx: Context, ent: Ent) -> None:
                 ent.ok = False
                 break
             columns.append(
-                Column(
-                    name=cname,
-                    kind=tcol.kind,
-                    role="ref",
-                    sa_type=tcol.sa_type,
-                    py_type=tcol.py_type,
+                key_copy(
+                    cname,
+                    tcol,
                     nullable=not required,
-                    length=tcol.length,
-                    precision=tcol.precision,
-                    scale=tcol.scale,
-                    enum_values=tcol.enum_values,
                     field=fname,
                     renamed_from=(
                         cname.replace(fname, f.renamed_from, 1) if f.renamed_from else None
