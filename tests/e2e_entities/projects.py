@@ -18,6 +18,7 @@ EXAMPLE_SPECS = REPO / "specs"
 COVERAGE_SPECS = Path(__file__).resolve().parent / "specs_coverage"
 NAMES_SPECS = Path(__file__).resolve().parent / "specs_names"
 INVENTORY_SPECS = Path(__file__).resolve().parent / "specs_inventory"
+RELATIONS_SPECS = Path(__file__).resolve().parent / "specs_relations"
 PACKAGE = "probeapp"
 
 

@@ -9,7 +9,9 @@ generated code's own (an entity `owner`, refs named `values` and `data`, fields 
 generated tests' locals). A fourth, `specs_inventory/`, holds the value shapes that broke
 generated factories (unique patterns, bounded decimals, an enum with exactly 8 values, a
 two-character unique string, a unique set of bounded columns only, composite unique sets with
-refs, a chained and a self ref).
+refs, a chained and a self ref). A fifth, `specs_relations/`, holds many fields (DESIGN §9.1) to
+private, shared, self and composite-key targets, from public, per-row, soft-deleted, versioned
+and through-owned sources.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .projects import (
     EXAMPLE_SPECS,
     INVENTORY_SPECS,
     NAMES_SPECS,
+    RELATIONS_SPECS,
     bootstrap,
     project_env,
 )
@@ -38,6 +41,7 @@ SPEC_SETS = {
     "coverage": COVERAGE_SPECS,
     "names": NAMES_SPECS,
     "inventory": INVENTORY_SPECS,
+    "relations": RELATIONS_SPECS,
 }
 # Databases each set's generated suite runs on. The examples run on both; the coverage set runs
 # on PostgreSQL, the stricter of the two (types, NUL bytes, JSONB), to keep this file near three
@@ -49,6 +53,9 @@ DATABASES = {
     ),
     "names": ("sqlite",),
     "inventory": ("postgresql",),
+    "relations": (
+        ("sqlite", "postgresql") if os.environ.get("E2E_ALL_DATABASES") == "1" else ("postgresql",)
+    ),
 }
 
 

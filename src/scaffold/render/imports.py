@@ -47,7 +47,14 @@ def _render_block(block: _Block, indent: str = "") -> list[str]:
     ]
     for module in sorted(block.froms, key=lambda m: (m.lower(), m)):
         names = sorted(block.froms[module], key=lambda item: _name_rank(item[0]))
-        lines.append(f"{indent}from {module} import {', '.join(_alias(n, a) for n, a in names)}")
+        # like isort without `combine-as-imports`: the plain names in one statement, then one
+        # statement per aliased name
+        plain = [n for n, a in names if a is None]
+        if plain:
+            lines.append(f"{indent}from {module} import {', '.join(plain)}")
+        for name, asname in names:
+            if asname is not None:
+                lines.append(f"{indent}from {module} import {_alias(name, asname)}")
     return lines
 
 
