@@ -8,7 +8,6 @@ column named after the field), removing it drops the table — refused without
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,17 +38,6 @@ def _schema(tmp: Path, **specs: str) -> Schema:
     for name, text in specs.items():
         (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
     return resolve(load_specs(sorted(folder.iterdir()), root=tmp))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def project(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlembicProject]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    proj = AlembicProject(tmp_path / "project", url)
-    yield proj
-    proj.dispose()
 
 
 def _step(proj: AlembicProject, tables: tuple[Table, ...], **kw: bool) -> list[object]:
