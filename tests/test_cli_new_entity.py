@@ -3,6 +3,7 @@ way Rails does it, with a note; `--force-plural` keeps it; singular words ending
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,3 +104,39 @@ def test_a_plural_inflect_would_spell_otherwise_is_kept_as_the_spec_plural(proje
     spec = (project / "specs/index.yaml").read_text()
     assert "entity: index\nplural: indices\n" in spec
     assert "create table indices " in out.stdout
+
+
+def test_a_many_field_from_the_command_line_gets_its_link_table(project: Path) -> None:
+    """`--field labels:many(label)`: the spec's short form, a revision that creates the link
+    table, a snapshot that holds it, and `scaffold check` content (no drift) — through a
+    rename of the field and its removal."""
+    _new(project, "label", "--field", "name:text")
+    out = _new(project, "article", "--field", "title:text", "--field", "labels:many(label)")
+    spec_path = project / "specs/article.yaml"
+    spec = spec_path.read_text()
+    assert "  labels: {type: many, to: label}\n" in spec
+    assert "create table articles_labels" in out.stdout
+    snapshot = json.loads((project / ".scaffold/snapshot.json").read_text())
+    assert "articles_labels" in [t["name"] for t in snapshot["tables"]]
+
+    def check() -> None:
+        (project / ".scaffold/fingerprint").unlink(missing_ok=True)  # no shortcut: replan
+        done = _scaffold("check", cwd=project)
+        assert done.returncode == 0 and "up to date" in done.stdout, done.stdout + done.stderr
+
+    check()
+    refused = _scaffold("destroy", "entity", "label", cwd=project)
+    assert refused.returncode == 2 and "referenced by article" in refused.stderr
+
+    spec_path.write_text(spec.replace("labels: {", "topics: {renamed_from: labels, "))
+    out = _scaffold("generate", cwd=project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "rename table articles_labels to articles_topics" in out.stdout
+    check()
+
+    spec_path.write_text(spec.replace("  labels: {type: many, to: label}\n", ""))
+    out = _scaffold("generate", cwd=project)
+    assert out.returncode == 2 and "articles_topics" in out.stderr, out.stdout + out.stderr
+    out = _scaffold("generate", "--allow-data-loss", cwd=project)
+    assert out.returncode == 0 and "drop table articles_topics" in out.stdout, out.stdout
+    check()

@@ -425,10 +425,13 @@ def destroy_entity(name: str, *, allow_data_loss: bool, start: Path | None = Non
         raise UsageError(f"no entity `{name}` in {project.specs_dir}/") from None
     spec_path = project.root / entity.spec_path
     users = [e.name for e in schema.entities for r in e.refs if r.target == name and e.name != name]
+    users += [
+        e.name for e in schema.entities for m in e.many if m.target == name and e.name != name
+    ]
     if users:
         raise UsageError(
             f"entity `{name}` is referenced by {', '.join(sorted(set(users)))}; "
-            "remove those refs first"
+            "remove those refs and many fields first"
         )
     plan = make_plan(
         Project(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from scaffold.ir.model import Schema
 
@@ -204,3 +207,50 @@ def test_json_round_trip_with_link_tables(resolve_specs: Resolve) -> None:
     schema = resolve_specs(tag=TAG, post=POST, document=DOCUMENT + "  tags: many(tag)\n")
     assert Schema.from_json(schema.to_json()) == schema
     assert load_tables(dump_tables(schema.tables)) == schema.tables
+
+
+Errors = Callable[..., list[str]]
+
+
+def test_exchanged_names_of_a_many_field_must_be_free(spec_errors: Errors) -> None:
+    errors = spec_errors(tag=TAG, post=POST.replace("  title:", "  tag_ids: text\n  title:"))
+    assert any("specs/post.yaml:7:3" in e and "exchanged as `tag_ids`" in e for e in errors)
+    errors = spec_errors(tag=TAG, post=POST.replace("  title:", "  tag: many(tag)\n  title:"))
+    assert any("also the ids of many field `tag`" in e for e in errors), errors
+    errors = spec_errors(
+        tag=TAG,
+        post=POST.replace("  title:", "  tag: ref(tag)\n  title:").replace("[tags]", "[tag, tags]"),
+    )
+    assert any(
+        "specs/post.yaml:9:18" in e and "query parameter `tag_id`" in e for e in errors
+    ), errors
+    errors = spec_errors(tag=TAG, post=POST.replace("[tags]", "[tags, tags]"))
+    assert any("filter `tags` is listed twice" in e for e in errors), errors
+
+
+def test_link_table_names_collide_with_link_tables_too(spec_errors: Errors) -> None:
+    errors = spec_errors(
+        tag=TAG,
+        post=POST.replace("  tags:", "  tags_top: many(tag)\n  tags:"),
+        post_tag="entity: post_tag\ntable: posts_tags\nfields:\n  top: many(tag)\n",
+    )
+    # posts_tags is post_tag's table (reported at post.tags); posts_tags_top is taken twice
+    assert any("also the table of entity `post_tag`" in e for e in errors), errors
+    assert any(
+        "link table `posts_tags_top`" in e and "also the link table of many field" in e
+        for e in errors
+    ), errors
+
+
+def test_unknown_target_of_a_partly_loaded_project_is_not_reported(tmp_path: Path) -> None:
+    from scaffold.errors import SpecErrors
+    from scaffold.spec.load import load_specs
+
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "post.yaml").write_text(POST)
+    (folder / "tag.yaml").write_text("entity: tag\nfields:\n  name: strng\n")
+    with pytest.raises(SpecErrors) as info:
+        load_specs(sorted(folder.iterdir()), root=tmp_path)
+    report = info.value.report()
+    assert len(report) == 1 and "specs/tag.yaml" in report[0], report

@@ -18,7 +18,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,15 +33,10 @@ from scaffold.migrate import plan_migration
 from .helpers import AlembicProject, col, rid, table
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def proj(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlembicProject]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    project = AlembicProject(tmp_path / "project", url)
-    yield project
-    project.dispose()
+@pytest.fixture
+def proj(project: AlembicProject) -> AlembicProject:
+    """The scratch project of conftest.py (SQLite, then PostgreSQL)."""
+    return project
 
 
 def db_state(engine: sa.Engine) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import datetime as dt
 import decimal
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -193,17 +192,6 @@ def _counts(proj: AlembicProject, tables: tuple[Table, ...]) -> dict[str, int]:
             ).scalar_one()
             for t in tables
         }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def project(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlembicProject]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    proj = AlembicProject(tmp_path / "project", url)
-    yield proj
-    proj.dispose()
 
 
 def test_history_migrates_with_rows(

@@ -189,7 +189,7 @@ ANNOTATED = (
         ANNOTATED,
         ANNOTATED.replace("-123.456789012345", "-1.5"),
         ANNOTATED.replace("starts_at", "a_much_longer_field_name_that_pushes_the_line"),
-        ANNOTATED.replace("BaseModel):", "BaseModel):\n    \"\"\"Größe — 名前.\"\"\"\n"),
+        ANNOTATED.replace("BaseModel):", 'BaseModel):\n    """Größe — 名前."""\n'),
         "def f(a,\tb):\n\treturn a\n",
     ],
 )

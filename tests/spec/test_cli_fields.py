@@ -54,6 +54,7 @@ from scaffold.spec.load import load_text
         ),
         ("meta:json={}", "meta", {"type": "json", "default": {}}),
         ("note:string=a=b", "note", {"type": "string", "default": "a=b"}),
+        ("tags:many(tag)", "tags", {"type": "many", "to": "tag"}),
     ],
 )
 def test_field_options_parse(text: str, name: str, spec: dict[str, Any]) -> None:
@@ -72,6 +73,11 @@ def test_field_options_parse(text: str, name: str, spec: dict[str, Any]) -> None
         ("done:bool=maybe", "true or false"),
         ("title:string:cascade", "ref fields only"),
         ("task:ref(task)=x", "cannot have a default"),
+        ("tags:many(tag)=x", "cannot have a default"),
+        ("tags:many(tag):unique", "a many field takes no options"),
+        ("tags:many(tag)?", "never required"),
+        ("tags:many(tag):cascade", "write tags:many(tag)"),
+        ("tags:many", "write tags:many(tag)"),
     ],
 )
 def test_bad_field_options_are_usage_errors(text: str, fragment: str) -> None:

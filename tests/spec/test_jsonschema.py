@@ -35,6 +35,14 @@ def test_schema_rejects_unknown_keys_and_types() -> None:
     assert validator.is_valid({"entity": "t", "fields": {"a": "string(12)?", "b": "ref(x)"}})
 
 
+def test_schema_knows_many_fields() -> None:
+    validator = jsonschema.Draft202012Validator(spec_json_schema())
+    fields = {"tags": "many(tag)", "labels": {"type": "many", "to": "tag", "renamed_from": "x"}}
+    assert validator.is_valid({"entity": "post", "fields": fields, "list": {"filters": ["tags"]}})
+    for bad in ({"type": "many"}, {"type": "many", "to": "tag", "required": False}):
+        assert not validator.is_valid({"entity": "post", "fields": {"tags": bad}})
+
+
 def test_schema_and_models_agree_on_keys() -> None:
     schema = spec_json_schema()
     assert set(schema["properties"]) == set(ENTITY_KEYS)

@@ -19,6 +19,7 @@ from scaffold.spec.shorthand import ShorthandError, expand
         ("decimal(8)", {"type": "decimal", "precision": 8}),
         ("enum(open, resolved)", {"type": "enum", "values": ["open", "resolved"]}),
         ("ref(task)?", {"type": "ref", "to": "task", "required": False}),
+        ("many(tag)", {"type": "many", "to": "tag"}),
         (" date ? ", {"type": "date", "required": False}),
     ],
 )
@@ -34,6 +35,9 @@ def test_short_forms_expand(text: str, expected: dict[str, object]) -> None:
         ("text(5)", "takes no arguments"),
         ("string(1,2)", "takes one length"),
         ("ref()", "names one entity"),
+        ("many()", "write `many(tag)`"),
+        ("many(a,b)", "names one entity"),
+        ("m2m(tag)", "write `many`"),
         ("string(-1)", "whole number"),
         ("a b", "cannot read"),
     ],

@@ -120,11 +120,29 @@ def diff(old: Sequence[Table], new: Sequence[Table]) -> Diff:
         _alter_table(p, table_renames, col_maps, out)
     for t in dropped:  # 5.
         out.ops.append(DropTable(t.name, t))
-        out.risks.append(
-            f"table {t.name}: dropping it deletes all its rows. If the entity was renamed, "
-            f"set `renamed_from: {t.entity}` on the entity that replaces it"
-        )
+        field = _link_field(t)
+        if field is None:
+            out.risks.append(
+                f"table {t.name}: dropping it deletes all its rows. If the entity was renamed, "
+                f"set `renamed_from: {t.entity}` on the entity that replaces it"
+            )
+        else:
+            out.risks.append(
+                f"table {t.name}: dropping it deletes all its rows (the links of many field "
+                f"`{field}` of `{t.entity}`). If the field was renamed, set "
+                f"`renamed_from: {field}` on the field that replaces it"
+            )
     return out
+
+
+def _link_field(t: Table) -> str | None:
+    """The many field whose link table `t` is, or None for an entity's table: a link table's
+    key is its link columns alone (an entity's key always holds `id`)."""
+    roles = {c.name: (c.role, c.field) for c in t.columns}
+    keys = [roles.get(name, ("", None)) for name in t.primary_key.columns]
+    if keys and all(role == "ref" for role, _ in keys):
+        return keys[0][1]
+    return None
 
 
 def _key_for(mapping: dict[str, str], value: str) -> str | None:

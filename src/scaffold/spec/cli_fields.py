@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from scaffold.errors import UsageError
+from scaffold.ir import naming
 from scaffold.spec.shorthand import ShorthandError, expand
 
 FLAGS = ("unique", "index", "secret", "immutable")
@@ -96,6 +97,11 @@ def parse_field_option(text: str) -> tuple[str, dict[str, Any]]:
     except ShorthandError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         raise UsageError(f"--field {text!r}: {exc.message}{hint}") from None
+    if spec["type"] == "many" and "to" not in spec:
+        raise UsageError(
+            f"--field {text!r}: a many field names the entity it links to: write "
+            f"{name}:many({naming.singular(name)})"
+        )
     if spec["type"] == "many" and (len(segments) > 1 or "required" in spec):
         raise UsageError(
             f"--field {text!r}: a many field takes no options; write {name}:many({spec['to']}) "

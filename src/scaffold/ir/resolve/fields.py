@@ -180,11 +180,11 @@ def _many_advice(option: str, written: bool, target: str, single: str) -> str:
     if option == "default":
         return f"remove `default`: a new row starts with the links sent as `{single}_ids`"
     if option == "unique":
-        return "remove `unique`: a link is stored once (the link table's primary key)"
+        return "remove `unique`: each link is stored once, the link table's primary key sees to it"
     if option == "index":
         return "remove `index`: the link table is indexed both ways already"
     if option == "on_delete":
-        return "remove `on_delete`: a link is deleted with either of its rows (ON DELETE CASCADE)"
+        return "remove `on_delete`: a link is deleted with either of its rows, ON DELETE CASCADE"
     if option in ("min", "max", "min_length", "max_length"):
         return (
             f"remove `{option}`: the most links one request may set is the `list.max_limit` "

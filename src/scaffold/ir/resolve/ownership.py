@@ -80,7 +80,8 @@ def ownership(ctx: Context, ent: Ent, visiting: list[str], failed: set[str]) -> 
                 f"`owner: {{through: {through}}}` names the many field `{through}`; a row is "
                 "owned through one parent, a ref"
             )
-            hint = f"write a ref field, e.g. `{naming.singular(through)}: ref(...)`, and name it"
+            single = naming.singular(through)
+            hint = f"name a required ref field here, e.g. `{single}: ref({single})`"
         elif through in ent.fields or through in spec.fields:
             msg = f"`owner: {{through: {through}}}` names `{through}`, which is not a ref"
             hint = f"make `{through}` a ref: {{type: ref, to: <parent entity>}}"

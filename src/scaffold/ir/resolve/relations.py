@@ -110,10 +110,10 @@ def _link(
             ctx.err(
                 where,
                 f"the link table `{name}` of many field `{fname}` would have two columns named "
-                f"`{col.name}`: `{source.name}` is linked as `{source.name}_...` and the "
-                f"targets as `{single}_...`",
-                f"rename the field, e.g. `linked_{fname}` (columns `{source_cols[0]}` and "
-                f"`linked_{single}_{target_keys[0].name}`)",
+                f"`{col.name}`: its source columns are named after the entity `{source.name}`, "
+                f"its target columns after the field's singular `{single}`",
+                f"rename the field, e.g. `linked_{fname}`, whose link columns are "
+                f"`{source_cols[0]}` and `linked_{single}_{target_keys[0].name}`",
             )
             return None
         seen.add(col.name)
@@ -169,7 +169,7 @@ def _link(
             loaded.at("list", "filters", filters.index(fname)),
             f"filter `{fname}` would be the query parameter `{many.id_key}`, which is also the "
             f"filter of another field of `{source.name}`",
-            f"remove `{fname}` or `{many.id_key}` from `list.filters`",
+            f"remove `{fname}` or the other field's filter from `list.filters`",
         )
         return None
     return _Link(source=source, ent=ent, many=many, table=table)
