@@ -165,6 +165,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "Any",
         "AsyncSession",
         "Awaitable",
+        "Sequence",
         "Base",
         "BaseModel",
         "BeforeValidator",
