@@ -416,6 +416,8 @@ def _short(spec: dict[str, Any]) -> Any:
         return f"enum({','.join(spec['values'])}){suffix}"
     if kind == "ref" and "on_delete" not in spec:
         return f"ref({spec['to']}){suffix}"
+    if kind == "many":
+        return f"many({spec['to']})"
     if set(spec) <= {"type", "required"}:
         return f"{kind}{suffix}"
     return spec
@@ -433,6 +435,7 @@ class Focus:
     chain: bool = False
     self_ref: bool = False
     composite: bool = False
+    many: bool = False  # the last entity gets a many field to the first and one to itself
 
 
 def _unique_set(
@@ -579,6 +582,17 @@ def build_spec_set(
             chosen = _unique_set(d, fields, members)
             if chosen is not None:
                 spec["unique"] = [chosen]
+        # many fields (DESIGN §9.1): to an earlier entity or to this one, sometimes a list filter
+        linked = d.subset([*earlier, name], max_size=2) if d.integer(0, 2) == 0 else []
+        if focus.many and position == count - 1:
+            linked = sorted({*linked, names[0], name})
+        for target in linked:
+            fname = f"{target}_links"
+            fields[fname] = {"type": "many", "to": target}
+            if d.boolean():
+                fields[fname]["description"] = f"The {target} rows this {name} links to."
+            if d.boolean():
+                spec.setdefault("list", {}).setdefault("filters", []).append(fname)
         if fields:
             short = d.boolean()
             spec["fields"] = {f: (_short(s) if short else s) for f, s in fields.items()}
@@ -680,6 +694,7 @@ def gate_focus(seed: int) -> Focus:
         chain=count == 3,
         self_ref=count == 3,
         composite=True,
+        many=seed % 2 == 0,
     )
 
 
