@@ -591,7 +591,8 @@ def build_spec_set(
             fields[fname] = {"type": "many", "to": target}
             if d.boolean():
                 fields[fname]["description"] = f"The {target} rows this {name} links to."
-            if d.boolean():
+            keyed = (spec if target == name else specs[target]).get("primary_key")
+            if d.boolean() and not keyed:  # a many filter needs a one-column target key
                 spec.setdefault("list", {}).setdefault("filters", []).append(fname)
         if fields:
             short = d.boolean()

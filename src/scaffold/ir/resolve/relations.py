@@ -164,6 +164,15 @@ def _link(
         filter=fname in filters,
         renamed_from=spec.renamed_from,
     )
+    if many.filter and len(target_cols) > 1:
+        ctx.err(
+            loaded.at("list", "filters", filters.index(fname)),
+            f"filter `{fname}` needs a target with a one-column key; `{target.name}` is keyed by"
+            f" {', '.join(f'`{k}`' for k in target.primary_key)}",
+            f"remove `{fname}` from `list.filters` (`GET {target.route}/<key>/{source.plural}`"
+            " lists the rows linked to one of them)",
+        )
+        return None
     if many.filter and many.id_key in {f.name for f in source.listing.filters}:
         ctx.err(
             loaded.at("list", "filters", filters.index(fname)),
