@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from scaffold.ir.model import Column, Entity, Many, Table
-from scaffold.render.literals import column_kind
+from scaffold.render.literals import column_kind, literal_type
 
 if TYPE_CHECKING:
     from scaffold.render.pysource import EntityView
@@ -186,23 +186,14 @@ class LinkView:
 
     @cached_property
     def id_type(self) -> str:
-        """The annotation of one linked key in the schemas (`uuid.UUID` or `TagKey`)."""
-        if self.single:
-            col = self.target_columns[0]
-            kind = column_kind(col)
-            if kind == "uuid":
-                return "uuid.UUID"
-            if kind == "datetime":
-                return "UtcDateTime"
-            return col.py_type
-        return self.key_class
+        """The annotation of one linked key in a Read (`uuid.UUID` or `PostTagKey`)."""
+        return _read_type(self.target_columns[0]) if self.single else self.key_class
 
     @cached_property
     def input_id_type(self) -> str:
-        """As `id_type`, for input: JSON carries UUIDs as strings (strict mode refuses those)."""
-        if self.single and self.id_type == "uuid.UUID":
-            return "Annotated[uuid.UUID, Field(strict=False)]"
-        return self.id_type
+        """As `id_type`, for input: as strict as a body's field of the key's type (a JSON
+        string is a UUID, a date or a decimal; a number is not)."""
+        return _input_type(self.target_columns[0]) if self.single else self.key_class
 
     @cached_property
     def key_class(self) -> str:
@@ -212,16 +203,10 @@ class LinkView:
     @cached_property
     def key_fields(self) -> list[tuple[str, str, str]]:
         """(name, input annotation, read annotation) of each key column of a composite key."""
-        out = []
-        for (_, k), col in zip(self.target_pairs, self.target_columns, strict=True):
-            kind = column_kind(col)
-            if kind == "uuid":
-                out.append((k, "Annotated[uuid.UUID, Field(strict=False)]", "uuid.UUID"))
-            elif kind == "datetime":
-                out.append((k, "UtcDateTime", "UtcDateTime"))
-            else:
-                out.append((k, col.py_type, col.py_type))
-        return out
+        return [
+            (k, _input_type(col), _read_type(col))
+            for (_, k), col in zip(self.target_pairs, self.target_columns, strict=True)
+        ]
 
     def id_value(self, row: str) -> str:
         """Python source of one linked key from a link-table result row `row` whose target
@@ -294,6 +279,27 @@ class LinkView:
     def reverse_path(self) -> str:
         """`/tags/{tag_id}/posts`: the target key segments named by the link columns."""
         return f"{self.target.route}{self.target_path}/{self.m.reverse}"
+
+
+_INPUT_TYPES = {
+    "uuid": "Annotated[uuid.UUID, Field(strict=False)]",
+    "datetime": "UtcDateTime",
+    "date": "IsoDate",
+    "decimal": "StrictDecimal",
+}
+_READ_TYPES = {"uuid": "uuid.UUID", "datetime": "UtcDateTime", "decimal": "Decimal"}
+
+
+def _input_type(column: Column) -> str:
+    """A key column as an input annotation (JSON strings for UUIDs, dates and decimals)."""
+    kind = column_kind(column)
+    if kind == "enum" and column.enum_values:
+        return literal_type(column.enum_values)
+    return _INPUT_TYPES.get(kind, column.py_type)
+
+
+def _read_type(column: Column) -> str:
+    return _READ_TYPES.get(column_kind(column), column.py_type)
 
 
 def links_of(view: EntityView) -> list[LinkView]:

@@ -355,6 +355,13 @@ class EntityView:
         cols = [f"{self.e.class_name}.{c}" for c in ref.columns]
         return cols[0] if len(cols) == 1 else "sa.tuple_(" + ", ".join(cols) + ")"
 
+    def self_ref_of(self, column: str) -> Ref | None:
+        """The self-reference that `column` belongs to (the factories leave those empty)."""
+        for ref in self.e.refs:
+            if ref.target == self.e.name and column in ref.columns:
+                return ref
+        return None
+
     @cached_property
     def through_ref(self) -> Ref | None:
         for ref in self.e.refs:
