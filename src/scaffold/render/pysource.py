@@ -343,6 +343,10 @@ class EntityView:
             for col, target in zip(ref.columns, ref.target_columns, strict=True)
         )
 
+    def ref_pairs(self, ref: Ref) -> list[tuple[str, str]]:
+        """(ref column, target key column) pairs of `ref`."""
+        return list(zip(ref.columns, ref.target_columns, strict=True))
+
     def ref_attr_args(self, ref: Ref, source: str) -> str:
         """`task_id=task.id`: the ref columns, taken from a target row `source`."""
         return ", ".join(
@@ -379,6 +383,17 @@ class EntityView:
     def links(self) -> list[LinkView]:
         """This entity's many fields (render/links.py)."""
         return links_of(self)
+
+    @cached_property
+    def includable(self) -> list[str]:
+        """What `?include=` may name on get and list: ref fields, then many fields (§9.2)."""
+        return [r.field for r in self.e.refs] + [m.field for m in self.e.many]
+
+    @cached_property
+    def include_targets(self) -> list[Entity]:
+        """Other entities whose Read and Page the routes name (included rows, linked lists)."""
+        names = {r.target for r in self.e.refs} | {m.target for m in self.e.many}
+        return [self.project.schema.entity(n) for n in sorted(names - {self.e.name})]
 
     @cached_property
     def link_filters(self) -> list[LinkView]:

@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.entities.comments import queries
 from probeapp.entities.comments.model import Comment
 from probeapp.entities.comments.schemas import CommentRead
 
@@ -547,6 +548,77 @@ async def test_deleted_comment_is_hidden_but_kept(
 
 
 # -- refs -------------------------------------------------------------------------------------
+
+
+class Statements:
+    """Counts the SQL statements the app sends while the block runs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> "Statements":
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+INCLUDE_ALL = "task"
+
+
+async def test_include_adds_the_refs_in_statements_that_do_not_grow_with_the_page(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    engine: AsyncEngine,
+    make_actor: MakeActor,
+    headers_for: HeadersFor,
+) -> None:
+    actor = await writer(make_actor)
+    for _ in range(3):
+        await create(client, session, actor, headers_for)
+    counts = []
+    for limit in (1, min(3, queries.MAX_LIMIT)):
+        with Statements(engine) as statements:
+            params: dict[str, Any] = {"include": INCLUDE_ALL, "limit": limit}
+            response = await client.get(ROUTE, params=params, headers=headers_for(actor))
+        assert response.status_code == 200, response.text
+        counts.append(statements.count)
+        items = response.json()["items"]
+        assert len(items) == limit
+        for item in items:
+            if item["task_id"] is not None:
+                assert item["task"] is not None
+                assert item["task"]["id"] == item["task_id"]
+            else:
+                assert item["task"] is None
+    assert counts[0] == counts[1]  # no statement per row (no N+1)
+    response = await client.get(
+        item_url(items[0]), params={"include": INCLUDE_ALL}, headers=headers_for(actor)
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == items[0]
+    plain = await client.get(item_url(items[0]), headers=headers_for(actor))
+    assert set(plain.json()) == set(items[0]) - set(INCLUDE_ALL.split(","))
+
+
+async def test_include_of_an_unknown_or_repeated_name_is_422_naming_include(
+    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
+) -> None:
+    actor = await writer(make_actor)
+    created = await create(client, session, actor, headers_for)
+    first = INCLUDE_ALL.split(",")[0]
+    for include in ("no_such_field", f"{first},{first}", ""):
+        for url in (ROUTE, item_url(created)):
+            response = await client.get(
+                url, params={"include": include}, headers=headers_for(actor)
+            )
+            assert response.status_code == 422, (include, response.text)
+            assert set(response.json()["error"]["fields"]) == {"include"}
 
 
 async def test_create_with_a_missing_task_is_404_naming_task_id(

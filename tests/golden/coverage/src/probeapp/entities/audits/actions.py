@@ -23,6 +23,7 @@ from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.audits import queries
 from probeapp.entities.audits.model import Audit
 from probeapp.entities.audits.schemas import AuditCreate, AuditPage, AuditRead, AuditUpdate
+from probeapp.entities.items import actions as item_actions
 from probeapp.entities.items import queries as item_queries
 
 logger = logging.getLogger(__name__)
@@ -101,33 +102,85 @@ async def _check_refs(
     return None
 
 
-async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Audit]) -> list[AuditRead]:
-    """The Reads of these rows."""
-    return [AuditRead.model_validate(row) for row in rows]
+# The columns a Read takes from a row (its links and included rows are read beside it).
+READ_COLUMNS = ["id", "user_id", "event", "item_id", "created_at", "updated_at"]
+# What `?include=` may name: the ref and many fields (DESIGN §9.2).
+INCLUDES = ["item"]
+
+
+def parse_include(include: str | None) -> tuple[str, ...] | ActionResult[Any]:
+    """The names of `?include=a,b`, or the 422 naming `include` (an unknown or repeated name)."""
+    if include is None:
+        return ()
+    names = tuple(include.split(","))
+    unknown = [name for name in names if name not in INCLUDES]
+    if unknown or len(set(names)) < len(names):
+        problem = f"unknown: {', '.join(unknown)}" if unknown else "a name is repeated"
+        return ActionResult.failure(
+            "validation",
+            "include names what to include",
+            {"include": [f"{problem}; name each of {', '.join(INCLUDES)} at most once"]},
+        )
+    return names
+
+
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Audit], include: Sequence[str] = ()
+) -> list[AuditRead]:
+    """The Reads of these rows, and the rows
+    `include` names (as their Reads, only those the actor may read).
+    One statement per many field and one per include, whatever the number of rows (plus what
+    the included rows' own Reads need: one statement per many field of theirs)."""
+    if not include:
+        return [AuditRead.model_validate(row) for row in rows]
+    keys = [(row.id,) for row in rows]
+    values: list[dict[str, Any]] = [
+        {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
+    ]
+    if "item" in include:
+        # the item of every row, when the actor may read it (else null)
+        item_wanted = {(row.item_id,) for row in rows}
+        item_rows = await item_queries.get_many(
+            session=session, actor=actor, keys=[k for k in item_wanted if None not in k]
+        )
+        item_reads = await item_actions.reads(session=session, actor=actor, rows=item_rows)
+        item_by_key = {(t.id,): r for t, r in zip(item_rows, item_reads, strict=True)}
+        for row, item in zip(rows, values, strict=True):
+            item["item"] = item_by_key.get((row.item_id,))
+    return [AuditRead.model_validate(item) for item in values]
 
 
 async def page_of(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Audit], has_more: bool
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[Audit],
+    has_more: bool,
+    include: Sequence[str] = (),
 ) -> AuditPage:
     """A page of these rows; the cursor carries every order key of the last row."""
     last = rows[-1] if rows and has_more else None
     next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-    items = await reads(session=session, actor=actor, rows=rows)
+    items = await reads(session=session, actor=actor, rows=rows, include=include)
     return AuditPage(items=items, next_cursor=next_cursor, has_more=has_more)
 
 
 async def get_audit(
-    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[AuditRead]:
-    """The audit with this key, if the actor may read it."""
+    """The audit with this key, if the actor may read it (with the rows `include` names)."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
 
     async def work(actor: Actor) -> ActionResult[AuditRead]:
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
+        read = await reads(session=session, actor=actor, rows=[row], include=names)
+        return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_audit")
 
@@ -138,10 +191,14 @@ async def list_audits(
     actor: Actor | None,
     cursor: str | None = None,
     limit: int | None = None,
+    include: str | None = None,
 ) -> ActionResult[AuditPage]:
     """A page of the audits the actor may read; `limit` is clamped to 100."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
     if limit is not None and limit < 1:
         return ActionResult.failure(
             "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
@@ -162,9 +219,10 @@ async def list_audits(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
         )
-        return ActionResult.success(
-            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        page = await page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more, include=names
         )
+        return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_audits")
 

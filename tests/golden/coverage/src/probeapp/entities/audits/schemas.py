@@ -65,9 +65,11 @@ class AuditUpdate(BaseModel):
 
 
 class AuditRead(BaseModel):
-    """A audit as the API returns it."""
+    """A audit as the API returns it.
+    The rows named by `?include=` are added under their field's name (extra keys; the routes'
+    OpenAPI models type them)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="allow")
 
     id: uuid.UUID
     user_id: uuid.UUID

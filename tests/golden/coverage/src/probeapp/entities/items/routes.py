@@ -10,15 +10,38 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
 from probeapp.entities.items import actions
 from probeapp.entities.items.schemas import ItemCreate, ItemPage, ItemRead, ItemUpdate
+from probeapp.entities.projects.schemas import ProjectRead
+from probeapp.entities.tags.schemas import TagRead
 
 router = APIRouter(prefix="/items", tags=["items"])
+
+
+class ItemReadIncluded(ItemRead):
+    """A item as `?include=` returns it: only the keys it names are present."""
+
+    project: ProjectRead | None = Field(
+        default=None, description="The project, when included: null when empty or not readable."
+    )
+    tag: TagRead | None = Field(
+        default=None, description="The tag, when included: null when empty or not readable."
+    )
+
+
+class ItemPageIncluded(Page[ItemReadIncluded]):
+    """A page of items as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: project, tag.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -43,7 +66,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=ItemPage,
+    response_model=ItemPageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_items",
 )
@@ -53,6 +77,7 @@ async def list_items(
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     tag_id: uuid.UUID | None = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> ItemPage:
     """List items; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_items(
@@ -61,19 +86,27 @@ async def list_items(
         cursor=cursor,
         limit=limit,
         tag_id=tag_id,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=ItemRead,
+    response_model=ItemReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_item",
 )
-async def get_item(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ItemRead:
+async def get_item(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
+) -> ItemRead:
     """One item."""
-    return unwrap(await actions.get_item(session=session, actor=actor, id=id))
+    result = await actions.get_item(session=session, actor=actor, id=id, include=include)
+    return unwrap(result)
 
 
 @router.post(

@@ -28,6 +28,7 @@ from probeapp.entities.project_status_notes.schemas import (
     ProjectStatusNoteRead,
     ProjectStatusNoteUpdate,
 )
+from probeapp.entities.projects import actions as project_actions
 from probeapp.entities.projects import queries as project_queries
 
 logger = logging.getLogger(__name__)
@@ -120,35 +121,89 @@ async def _check_refs(
     return None
 
 
+# The columns a Read takes from a row (its links and included rows are read beside it).
+READ_COLUMNS = ["id", "project_id", "body", "created_at", "updated_at"]
+# What `?include=` may name: the ref and many fields (DESIGN §9.2).
+INCLUDES = ["project"]
+
+
+def parse_include(include: str | None) -> tuple[str, ...] | ActionResult[Any]:
+    """The names of `?include=a,b`, or the 422 naming `include` (an unknown or repeated name)."""
+    if include is None:
+        return ()
+    names = tuple(include.split(","))
+    unknown = [name for name in names if name not in INCLUDES]
+    if unknown or len(set(names)) < len(names):
+        problem = f"unknown: {', '.join(unknown)}" if unknown else "a name is repeated"
+        return ActionResult.failure(
+            "validation",
+            "include names what to include",
+            {"include": [f"{problem}; name each of {', '.join(INCLUDES)} at most once"]},
+        )
+    return names
+
+
 async def reads(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[ProjectStatusNote]
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[ProjectStatusNote],
+    include: Sequence[str] = (),
 ) -> list[ProjectStatusNoteRead]:
-    """The Reads of these rows."""
-    return [ProjectStatusNoteRead.model_validate(row) for row in rows]
+    """The Reads of these rows, and the rows
+    `include` names (as their Reads, only those the actor may read).
+    One statement per many field and one per include, whatever the number of rows (plus what
+    the included rows' own Reads need: one statement per many field of theirs)."""
+    if not include:
+        return [ProjectStatusNoteRead.model_validate(row) for row in rows]
+    keys = [(row.id,) for row in rows]
+    values: list[dict[str, Any]] = [
+        {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
+    ]
+    if "project" in include:
+        # the project of every row, when the actor may read it (else null)
+        project_wanted = {(row.project_id,) for row in rows}
+        project_rows = await project_queries.get_many(
+            session=session, actor=actor, keys=[k for k in project_wanted if None not in k]
+        )
+        project_reads = await project_actions.reads(session=session, actor=actor, rows=project_rows)
+        project_by_key = {(t.id,): r for t, r in zip(project_rows, project_reads, strict=True)}
+        for row, item in zip(rows, values, strict=True):
+            item["project"] = project_by_key.get((row.project_id,))
+    return [ProjectStatusNoteRead.model_validate(item) for item in values]
 
 
 async def page_of(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[ProjectStatusNote], has_more: bool
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[ProjectStatusNote],
+    has_more: bool,
+    include: Sequence[str] = (),
 ) -> ProjectStatusNotePage:
     """A page of these rows; the cursor carries every order key of the last row."""
     last = rows[-1] if rows and has_more else None
     next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-    items = await reads(session=session, actor=actor, rows=rows)
+    items = await reads(session=session, actor=actor, rows=rows, include=include)
     return ProjectStatusNotePage(items=items, next_cursor=next_cursor, has_more=has_more)
 
 
 async def get_project_status_note(
-    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[ProjectStatusNoteRead]:
-    """The project_status_note with this key, if the actor may read it."""
+    """The project_status_note with this key, if the actor may read it (with the rows `include` names)."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
 
     async def work(actor: Actor) -> ActionResult[ProjectStatusNoteRead]:
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
+        read = await reads(session=session, actor=actor, rows=[row], include=names)
+        return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_project_status_note")
 
@@ -160,10 +215,14 @@ async def list_project_status_notes(
     cursor: str | None = None,
     limit: int | None = None,
     project_id: uuid.UUID | None = None,
+    include: str | None = None,
 ) -> ActionResult[ProjectStatusNotePage]:
     """A page of the project_status_notes the actor may read; `limit` is clamped to 100."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
     if limit is not None and limit < 1:
         return ActionResult.failure(
             "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
@@ -185,9 +244,10 @@ async def list_project_status_notes(
             after=after,
             project_id=project_id,
         )
-        return ActionResult.success(
-            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        page = await page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more, include=names
         )
+        return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_project_status_notes")
 

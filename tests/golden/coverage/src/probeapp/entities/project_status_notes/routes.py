@@ -10,10 +10,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
 from probeapp.entities.project_status_notes import actions
 from probeapp.entities.project_status_notes.schemas import (
@@ -22,8 +23,26 @@ from probeapp.entities.project_status_notes.schemas import (
     ProjectStatusNoteRead,
     ProjectStatusNoteUpdate,
 )
+from probeapp.entities.projects.schemas import ProjectRead
 
 router = APIRouter(prefix="/project_status_notes", tags=["project_status_notes"])
+
+
+class ProjectStatusNoteReadIncluded(ProjectStatusNoteRead):
+    """A project_status_note as `?include=` returns it: only the keys it names are present."""
+
+    project: ProjectRead | None = Field(
+        default=None, description="The project, when included: null when empty or not readable."
+    )
+
+
+class ProjectStatusNotePageIncluded(Page[ProjectStatusNoteReadIncluded]):
+    """A page of project_status_notes as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: project.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -51,7 +70,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=ProjectStatusNotePage,
+    response_model=ProjectStatusNotePageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_project_status_notes",
 )
@@ -61,6 +81,7 @@ async def list_project_status_notes(
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     project_id: uuid.UUID | None = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> ProjectStatusNotePage:
     """List project_status_notes; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_project_status_notes(
@@ -69,21 +90,29 @@ async def list_project_status_notes(
         cursor=cursor,
         limit=limit,
         project_id=project_id,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=ProjectStatusNoteRead,
+    response_model=ProjectStatusNoteReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_project_status_note",
 )
 async def get_project_status_note(
-    session: SessionDep, actor: ActorDep, id: uuid.UUID
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> ProjectStatusNoteRead:
     """One project_status_note."""
-    return unwrap(await actions.get_project_status_note(session=session, actor=actor, id=id))
+    result = await actions.get_project_status_note(
+        session=session, actor=actor, id=id, include=include
+    )
+    return unwrap(result)
 
 
 @router.post(

@@ -66,9 +66,11 @@ class ProjectStatusNoteUpdate(BaseModel):
 
 
 class ProjectStatusNoteRead(BaseModel):
-    """A project_status_note as the API returns it."""
+    """A project_status_note as the API returns it.
+    The rows named by `?include=` are added under their field's name (extra keys; the routes'
+    OpenAPI models type them)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="allow")
 
     id: uuid.UUID
     project_id: uuid.UUID

@@ -125,7 +125,8 @@ async def get_project(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
+        read = await reads(session=session, actor=actor, rows=[row])
+        return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_project")
 
@@ -164,9 +165,8 @@ async def list_projects(
             status=status,
             archived=archived,
         )
-        return ActionResult.success(
-            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
-        )
+        page = await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_projects")
 

@@ -118,7 +118,8 @@ async def get_tag(
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
+        read = await reads(session=session, actor=actor, rows=[row])
+        return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_tag")
 
@@ -153,9 +154,8 @@ async def list_tags(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
         )
-        return ActionResult.success(
-            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
-        )
+        page = await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_tags")
 

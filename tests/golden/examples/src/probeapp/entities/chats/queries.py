@@ -43,6 +43,16 @@ async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Chat | N
     return await session.scalar(stmt)
 
 
+async def get_many(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> list[Chat]:
+    """The chats with these keys that the actor may read, in one statement."""
+    if not keys:
+        return []
+    wanted = Chat.id.in_([key[0] for key in keys])
+    return list((await session.scalars(sa.select(Chat).where(wanted, read_scope(actor)))).all())
+
+
 async def can_write(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
     """Whether the actor may change or delete the chat with this key."""
     stmt = sa.select(sa.literal(True)).where(_key(id=id), write_scope(actor))

@@ -28,6 +28,7 @@ from probeapp.entities.comments.schemas import (
     CommentRead,
     CommentUpdate,
 )
+from probeapp.entities.tasks import actions as task_actions
 from probeapp.entities.tasks import queries as task_queries
 
 logger = logging.getLogger(__name__)
@@ -106,35 +107,85 @@ async def _check_refs(
     return None
 
 
+# The columns a Read takes from a row (its links and included rows are read beside it).
+READ_COLUMNS = ["id", "user_id", "body", "task_id", "created_at", "updated_at"]
+# What `?include=` may name: the ref and many fields (DESIGN §9.2).
+INCLUDES = ["task"]
+
+
+def parse_include(include: str | None) -> tuple[str, ...] | ActionResult[Any]:
+    """The names of `?include=a,b`, or the 422 naming `include` (an unknown or repeated name)."""
+    if include is None:
+        return ()
+    names = tuple(include.split(","))
+    unknown = [name for name in names if name not in INCLUDES]
+    if unknown or len(set(names)) < len(names):
+        problem = f"unknown: {', '.join(unknown)}" if unknown else "a name is repeated"
+        return ActionResult.failure(
+            "validation",
+            "include names what to include",
+            {"include": [f"{problem}; name each of {', '.join(INCLUDES)} at most once"]},
+        )
+    return names
+
+
 async def reads(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Comment]
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Comment], include: Sequence[str] = ()
 ) -> list[CommentRead]:
-    """The Reads of these rows."""
-    return [CommentRead.model_validate(row) for row in rows]
+    """The Reads of these rows, and the rows
+    `include` names (as their Reads, only those the actor may read).
+    One statement per many field and one per include, whatever the number of rows (plus what
+    the included rows' own Reads need: one statement per many field of theirs)."""
+    if not include:
+        return [CommentRead.model_validate(row) for row in rows]
+    keys = [(row.id,) for row in rows]
+    values: list[dict[str, Any]] = [
+        {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
+    ]
+    if "task" in include:
+        # the task of every row, when the actor may read it (else null)
+        task_wanted = {(row.task_id,) for row in rows}
+        task_rows = await task_queries.get_many(
+            session=session, actor=actor, keys=[k for k in task_wanted if None not in k]
+        )
+        task_reads = await task_actions.reads(session=session, actor=actor, rows=task_rows)
+        task_by_key = {(t.id,): r for t, r in zip(task_rows, task_reads, strict=True)}
+        for row, item in zip(rows, values, strict=True):
+            item["task"] = task_by_key.get((row.task_id,))
+    return [CommentRead.model_validate(item) for item in values]
 
 
 async def page_of(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Comment], has_more: bool
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[Comment],
+    has_more: bool,
+    include: Sequence[str] = (),
 ) -> CommentPage:
     """A page of these rows; the cursor carries every order key of the last row."""
     last = rows[-1] if rows and has_more else None
     next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-    items = await reads(session=session, actor=actor, rows=rows)
+    items = await reads(session=session, actor=actor, rows=rows, include=include)
     return CommentPage(items=items, next_cursor=next_cursor, has_more=has_more)
 
 
 async def get_comment(
-    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[CommentRead]:
-    """The comment with this key, if the actor may read it."""
+    """The comment with this key, if the actor may read it (with the rows `include` names)."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
 
     async def work(actor: Actor) -> ActionResult[CommentRead]:
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
+        read = await reads(session=session, actor=actor, rows=[row], include=names)
+        return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_comment")
 
@@ -146,10 +197,14 @@ async def list_comments(
     cursor: str | None = None,
     limit: int | None = None,
     task_id: uuid.UUID | None = None,
+    include: str | None = None,
 ) -> ActionResult[CommentPage]:
     """A page of the comments the actor may read; `limit` is clamped to 100."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
     if limit is not None and limit < 1:
         return ActionResult.failure(
             "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
@@ -171,9 +226,10 @@ async def list_comments(
             after=after,
             task_id=task_id,
         )
-        return ActionResult.success(
-            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        page = await page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more, include=names
         )
+        return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_comments")
 

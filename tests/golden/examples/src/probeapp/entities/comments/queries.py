@@ -41,6 +41,16 @@ async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Comment 
     return await session.scalar(stmt)
 
 
+async def get_many(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> list[Comment]:
+    """The comments with these keys that the actor may read, in one statement."""
+    if not keys:
+        return []
+    wanted = Comment.id.in_([key[0] for key in keys])
+    return list((await session.scalars(sa.select(Comment).where(wanted, read_scope(actor)))).all())
+
+
 async def can_write(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
     """Whether the actor may change or delete the comment with this key."""
     stmt = sa.select(sa.literal(True)).where(_key(id=id), write_scope(actor))

@@ -10,10 +10,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
 from probeapp.entities.comments import actions
 from probeapp.entities.comments.schemas import (
@@ -22,8 +23,26 @@ from probeapp.entities.comments.schemas import (
     CommentRead,
     CommentUpdate,
 )
+from probeapp.entities.tasks.schemas import TaskRead
 
 router = APIRouter(prefix="/comments", tags=["comments"])
+
+
+class CommentReadIncluded(CommentRead):
+    """A comment as `?include=` returns it: only the keys it names are present."""
+
+    task: TaskRead | None = Field(
+        default=None, description="The task, when included: null when empty or not readable."
+    )
+
+
+class CommentPageIncluded(Page[CommentReadIncluded]):
+    """A page of comments as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: task.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -48,7 +67,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=CommentPage,
+    response_model=CommentPageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_comments",
 )
@@ -58,6 +78,7 @@ async def list_comments(
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     task_id: uuid.UUID | None = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> CommentPage:
     """List comments; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_comments(
@@ -66,19 +87,27 @@ async def list_comments(
         cursor=cursor,
         limit=limit,
         task_id=task_id,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=CommentRead,
+    response_model=CommentReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_comment",
 )
-async def get_comment(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> CommentRead:
+async def get_comment(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
+) -> CommentRead:
     """One comment."""
-    return unwrap(await actions.get_comment(session=session, actor=actor, id=id))
+    result = await actions.get_comment(session=session, actor=actor, id=id, include=include)
+    return unwrap(result)
 
 
 @router.post(

@@ -10,11 +10,13 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
+from probeapp.entities.chats.schemas import ChatRead
 from probeapp.entities.messages import actions
 from probeapp.entities.messages.schemas import (
     MessageCreate,
@@ -24,6 +26,23 @@ from probeapp.entities.messages.schemas import (
 )
 
 router = APIRouter(prefix="/messages", tags=["messages"])
+
+
+class MessageReadIncluded(MessageRead):
+    """A message as `?include=` returns it: only the keys it names are present."""
+
+    chat: ChatRead | None = Field(
+        default=None, description="The chat, when included: null when empty or not readable."
+    )
+
+
+class MessagePageIncluded(Page[MessageReadIncluded]):
+    """A page of messages as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: chat.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -48,7 +67,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=MessagePage,
+    response_model=MessagePageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_messages",
 )
@@ -58,6 +78,7 @@ async def list_messages(
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     chat_id: uuid.UUID | None = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> MessagePage:
     """List messages; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_messages(
@@ -66,19 +87,27 @@ async def list_messages(
         cursor=cursor,
         limit=limit,
         chat_id=chat_id,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=MessageRead,
+    response_model=MessageReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_message",
 )
-async def get_message(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> MessageRead:
+async def get_message(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
+) -> MessageRead:
     """One message."""
-    return unwrap(await actions.get_message(session=session, actor=actor, id=id))
+    result = await actions.get_message(session=session, actor=actor, id=id, include=include)
+    return unwrap(result)
 
 
 @router.post(

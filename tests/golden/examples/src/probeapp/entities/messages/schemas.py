@@ -84,9 +84,11 @@ class MessageUpdate(BaseModel):
 
 
 class MessageRead(BaseModel):
-    """A message as the API returns it."""
+    """A message as the API returns it.
+    The rows named by `?include=` are added under their field's name (extra keys; the routes'
+    OpenAPI models type them)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="allow")
 
     id: uuid.UUID
     chat_id: uuid.UUID

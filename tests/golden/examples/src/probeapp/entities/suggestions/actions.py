@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
+from probeapp.entities.documents import actions as document_actions
 from probeapp.entities.documents import queries as document_queries
 from probeapp.entities.suggestions import queries
 from probeapp.entities.suggestions.model import Suggestion
@@ -120,35 +121,115 @@ async def _check_refs(
     return None
 
 
+# The columns a Read takes from a row (its links and included rows are read beside it).
+READ_COLUMNS = [
+    "id",
+    "user_id",
+    "document_id",
+    "document_created_at",
+    "original_text",
+    "suggested_text",
+    "description",
+    "is_resolved",
+    "created_at",
+    "updated_at",
+]
+# What `?include=` may name: the ref and many fields (DESIGN §9.2).
+INCLUDES = ["document"]
+
+
+def parse_include(include: str | None) -> tuple[str, ...] | ActionResult[Any]:
+    """The names of `?include=a,b`, or the 422 naming `include` (an unknown or repeated name)."""
+    if include is None:
+        return ()
+    names = tuple(include.split(","))
+    unknown = [name for name in names if name not in INCLUDES]
+    if unknown or len(set(names)) < len(names):
+        problem = f"unknown: {', '.join(unknown)}" if unknown else "a name is repeated"
+        return ActionResult.failure(
+            "validation",
+            "include names what to include",
+            {"include": [f"{problem}; name each of {', '.join(INCLUDES)} at most once"]},
+        )
+    return names
+
+
 async def reads(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Suggestion]
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Suggestion], include: Sequence[str] = ()
 ) -> list[SuggestionRead]:
-    """The Reads of these rows."""
-    return [SuggestionRead.model_validate(row) for row in rows]
+    """The Reads of these rows, and the rows
+    `include` names (as their Reads, only those the actor may read).
+    One statement per many field and one per include, whatever the number of rows (plus what
+    the included rows' own Reads need: one statement per many field of theirs)."""
+    if not include:
+        return [SuggestionRead.model_validate(row) for row in rows]
+    keys = [(row.id,) for row in rows]
+    values: list[dict[str, Any]] = [
+        {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
+    ]
+    if "document" in include:
+        # the document of every row, when the actor may read it (else null)
+        document_wanted = {
+            (
+                row.document_id,
+                row.document_created_at,
+            )
+            for row in rows
+        }
+        document_rows = await document_queries.get_many(
+            session=session, actor=actor, keys=[k for k in document_wanted if None not in k]
+        )
+        document_reads = await document_actions.reads(
+            session=session, actor=actor, rows=document_rows
+        )
+        document_by_key = {
+            (
+                t.id,
+                t.created_at,
+            ): r
+            for t, r in zip(document_rows, document_reads, strict=True)
+        }
+        for row, item in zip(rows, values, strict=True):
+            item["document"] = document_by_key.get(
+                (
+                    row.document_id,
+                    row.document_created_at,
+                )
+            )
+    return [SuggestionRead.model_validate(item) for item in values]
 
 
 async def page_of(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Suggestion], has_more: bool
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[Suggestion],
+    has_more: bool,
+    include: Sequence[str] = (),
 ) -> SuggestionPage:
     """A page of these rows; the cursor carries every order key of the last row."""
     last = rows[-1] if rows and has_more else None
     next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-    items = await reads(session=session, actor=actor, rows=rows)
+    items = await reads(session=session, actor=actor, rows=rows, include=include)
     return SuggestionPage(items=items, next_cursor=next_cursor, has_more=has_more)
 
 
 async def get_suggestion(
-    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[SuggestionRead]:
-    """The suggestion with this key, if the actor may read it."""
+    """The suggestion with this key, if the actor may read it (with the rows `include` names)."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
 
     async def work(actor: Actor) -> ActionResult[SuggestionRead]:
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
+        read = await reads(session=session, actor=actor, rows=[row], include=names)
+        return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_suggestion")
 
@@ -162,10 +243,14 @@ async def list_suggestions(
     document_id: uuid.UUID | None = None,
     document_created_at: datetime.datetime | None = None,
     is_resolved: bool | None = None,
+    include: str | None = None,
 ) -> ActionResult[SuggestionPage]:
     """A page of the suggestions the actor may read; `limit` is clamped to 100."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
     if limit is not None and limit < 1:
         return ActionResult.failure(
             "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
@@ -189,9 +274,10 @@ async def list_suggestions(
             document_created_at=document_created_at,
             is_resolved=is_resolved,
         )
-        return ActionResult.success(
-            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        page = await page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more, include=names
         )
+        return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_suggestions")
 

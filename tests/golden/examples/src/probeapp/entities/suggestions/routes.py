@@ -10,12 +10,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel, BeforeValidator, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
 from probeapp.db import SessionDep
+from probeapp.entities.documents.schemas import DocumentRead
 from probeapp.entities.suggestions import actions
 from probeapp.entities.suggestions.schemas import (
     SuggestionCreate,
@@ -35,6 +37,23 @@ def _query_bool(value: object) -> object:
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 router = APIRouter(prefix="/suggestions", tags=["suggestions"])
+
+
+class SuggestionReadIncluded(SuggestionRead):
+    """A suggestion as `?include=` returns it: only the keys it names are present."""
+
+    document: DocumentRead | None = Field(
+        default=None, description="The document, when included: null when empty or not readable."
+    )
+
+
+class SuggestionPageIncluded(Page[SuggestionReadIncluded]):
+    """A page of suggestions as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: document.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -59,7 +78,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=SuggestionPage,
+    response_model=SuggestionPageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_suggestions",
 )
@@ -71,6 +91,7 @@ async def list_suggestions(
     document_id: uuid.UUID | None = None,
     document_created_at: UtcDateTime | None = None,
     is_resolved: QueryBool | None = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> SuggestionPage:
     """List suggestions; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_suggestions(
@@ -81,19 +102,27 @@ async def list_suggestions(
         document_id=document_id,
         document_created_at=document_created_at,
         is_resolved=is_resolved,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=SuggestionRead,
+    response_model=SuggestionReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_suggestion",
 )
-async def get_suggestion(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> SuggestionRead:
+async def get_suggestion(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
+) -> SuggestionRead:
     """One suggestion."""
-    return unwrap(await actions.get_suggestion(session=session, actor=actor, id=id))
+    result = await actions.get_suggestion(session=session, actor=actor, id=id, include=include)
+    return unwrap(result)
 
 
 @router.post(

@@ -68,9 +68,11 @@ class SuggestionUpdate(BaseModel):
 
 
 class SuggestionRead(BaseModel):
-    """A suggestion as the API returns it."""
+    """A suggestion as the API returns it.
+    The rows named by `?include=` are added under their field's name (extra keys; the routes'
+    OpenAPI models type them)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="allow")
 
     id: uuid.UUID
     user_id: uuid.UUID
