@@ -168,7 +168,9 @@ async def page_of(
 async def get_audit(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[AuditRead]:
-    """The audit with this key, if the actor may read it (with the rows `include` names)."""
+    """The audit with this key, if the actor may read it.
+
+    `include` names refs and many fields whose rows the answer carries."""
     if actor is None:
         return _unauthenticated()
     names = parse_include(include)

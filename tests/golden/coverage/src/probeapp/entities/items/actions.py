@@ -197,7 +197,9 @@ async def page_of(
 async def get_item(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[ItemRead]:
-    """The item with this key, if the actor may read it (with the rows `include` names)."""
+    """The item with this key, if the actor may read it.
+
+    `include` names refs and many fields whose rows the answer carries."""
     if actor is None:
         return _unauthenticated()
     names = parse_include(include)

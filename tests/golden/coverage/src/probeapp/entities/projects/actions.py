@@ -117,7 +117,7 @@ async def page_of(
 async def get_project(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[ProjectRead]:
-    """The project with this key, if the actor may read it."""
+    """The project with this key, if the actor may read it"""
     if actor is None:
         return _unauthenticated()
 

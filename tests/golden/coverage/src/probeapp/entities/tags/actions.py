@@ -110,7 +110,7 @@ async def page_of(
 async def get_tag(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[TagRead]:
-    """The tag with this key, if the actor may read it."""
+    """The tag with this key, if the actor may read it"""
     if actor is None:
         return _unauthenticated()
 

@@ -111,7 +111,7 @@ async def page_of(
 async def get_user(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[UserRead]:
-    """The user with this key, if the actor may read it."""
+    """The user with this key, if the actor may read it"""
     if actor is None:
         return _unauthenticated()
 

@@ -110,7 +110,7 @@ async def page_of(
 async def get_chat(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
 ) -> ActionResult[ChatRead]:
-    """The chat with this key, if the actor may read it."""
+    """The chat with this key, if the actor may read it"""
     if actor is None:
         return _unauthenticated()
 

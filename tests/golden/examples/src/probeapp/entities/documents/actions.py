@@ -118,7 +118,7 @@ async def page_of(
 async def get_document(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, created_at: datetime.datetime
 ) -> ActionResult[DocumentRead]:
-    """The document with this key, if the actor may read it."""
+    """The document with this key, if the actor may read it"""
     if actor is None:
         return _unauthenticated()
 

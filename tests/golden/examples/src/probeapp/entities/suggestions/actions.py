@@ -217,7 +217,9 @@ async def page_of(
 async def get_suggestion(
     *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[SuggestionRead]:
-    """The suggestion with this key, if the actor may read it (with the rows `include` names)."""
+    """The suggestion with this key, if the actor may read it.
+
+    `include` names refs and many fields whose rows the answer carries."""
     if actor is None:
         return _unauthenticated()
     names = parse_include(include)
