@@ -249,6 +249,13 @@ class Many:
     max_links: int  # the most keys `ids_key` accepts: the target's list max_limit
     filter: bool = False  # `list.filters` names this field: `GET /posts?tag_id=X`
     renamed_from: str | None = None  # the field's previous name (renames the link table)
+    # `via: vote`: the links are the rows of an ordinary entity (its name; `link_table` is then
+    # that entity's table, not in Schema.link_tables, and `source_columns`/`target_columns` are
+    # the columns of its required refs to the source and to the target). Its own routes write
+    # the links; the many field reads them (no attach, detach or `<target>_ids` input).
+    via: str | None = None
+    via_class: str | None = None  # "Vote"
+    via_module: str | None = None  # "votes"
 
 
 @dataclass(frozen=True)
