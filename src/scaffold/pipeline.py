@@ -426,7 +426,10 @@ def destroy_entity(name: str, *, allow_data_loss: bool, start: Path | None = Non
     spec_path = project.root / entity.spec_path
     users = [e.name for e in schema.entities for r in e.refs if r.target == name and e.name != name]
     users += [
-        e.name for e in schema.entities for m in e.many if m.target == name and e.name != name
+        e.name
+        for e in schema.entities
+        for m in e.many
+        if name in (m.target, m.via) and e.name != name
     ]
     if users:
         raise UsageError(

@@ -43,6 +43,22 @@ def test_schema_knows_many_fields() -> None:
         assert not validator.is_valid({"entity": "post", "fields": {"tags": bad}})
 
 
+def test_schema_knows_via_on_many_fields_only() -> None:
+    validator = jsonschema.Draft202012Validator(spec_json_schema())
+
+    def valid(field: dict[str, object]) -> bool:
+        return validator.is_valid({"entity": "chat", "fields": {"voted_messages": field}})
+
+    via = {"type": "many", "to": "message", "via": "vote"}
+    assert valid(via) and valid({**via, "description": "Messages voted on."})
+    # no `renamed_from` with `via` (rename the link entity), no `via` on other types
+    assert not valid({**via, "renamed_from": "upvoted_messages"})
+    assert not valid({"type": "many", "via": "vote"})
+    assert not valid({"type": "ref", "to": "message", "via": "vote"})
+    assert not valid({"type": "text", "via": "vote"})
+    assert not valid({**via, "via": "Vote"})
+
+
 def test_schema_and_models_agree_on_keys() -> None:
     schema = spec_json_schema()
     assert set(schema["properties"]) == set(ENTITY_KEYS)

@@ -129,6 +129,24 @@ def test_shape_errors_are_plain_words(text: str, fragment: str) -> None:
     assert report.startswith("task.yaml:")
 
 
+def test_via_is_a_field_key() -> None:
+    text = "entity: chat\nfields:\n  voted_messages: {type: many, to: message, via: vote}\n"
+    field = load_text(text, "chat.yaml").spec.fields["voted_messages"]
+    assert (field.type, field.to, field.via) == ("many", "message", "vote")
+    assert (
+        load_text("entity: tag\nfields:\n  posts: many(post)\n", "tag.yaml")
+        .spec.fields["posts"]
+        .via
+        is None
+    )
+    with pytest.raises(SpecErrors) as info:
+        load_text(text.replace("via:", "vai:"), "chat.yaml")
+    assert "did you mean `via`?" in info.value.report()[0]
+    with pytest.raises(SpecErrors) as info:
+        load_text(text.replace("via: vote", "via: [vote]"), "chat.yaml")
+    assert info.value.report()[0].startswith("chat.yaml:3:")
+
+
 def test_unknown_key_hint_lists_what_is_allowed() -> None:
     with pytest.raises(SpecErrors) as info:
         load_text("entity: task\nzzz: 1\n", "task.yaml")

@@ -123,16 +123,16 @@ def _side_hint(via: Entity, side: Entity, found: int, needed: int) -> str | None
         return None
     if found > needed:
         return (
-            f"keep {needed} required ref{'s' if needed > 1 else ''} to `{side.name}` in "
-            f"`{via.name}`: write `required: false` on the others"
+            f"keep {'one required ref' if needed == 1 else 'two required refs'} to "
+            f"`{side.name}` in `{via.name}`: write `required: false` on the others"
         )
     optional = [r.field for r in via.refs if r.target == side.name and not r.required]
     if optional:
         return f"make the ref `{optional[0]}` of `{via.name}` required (remove `required: false`)"
     taken = {f.name for f in via.fields}
-    name = side.name if side.name not in taken else f"{side.name}_ref"
-    if name in taken:
-        name = f"linked_{side.name}"
+    name = next(
+        (n for n in (side.name, f"other_{side.name}") if n not in taken), f"linked_{side.name}"
+    )
     return (
         f"add `{name}: {{type: ref, to: {side.name}, on_delete: cascade}}` to the fields of "
         f"`{via.name}`"
