@@ -149,7 +149,9 @@ def _value(kind: str, column: Any, n: int) -> Any:
 
 
 def _seed(proj: AlembicProject, tables: tuple[Table, ...], step: int) -> None:
-    """One row in every table, refs pointing at the rows of the tables they reference."""
+    """One row in every table, refs pointing at the rows of the tables they reference: the
+    newest (the keys grow with the step), so a unique set of refs (`vote`'s chat and message)
+    holds at every step."""
     md = tables_to_metadata(tables)
     by_name = {t.name: t for t in tables}
     done: set[str] = set()
@@ -173,8 +175,9 @@ def _seed(proj: AlembicProject, tables: tuple[Table, ...], step: int) -> None:
         with proj.engine.begin() as conn:
             for fk in t.foreign_keys:
                 target = md.tables[fk.ref_table]
+                keys = [target.c[c] for c in fk.ref_columns]
                 parent = conn.execute(
-                    sa.select(*[target.c[c] for c in fk.ref_columns]).limit(1)
+                    sa.select(*keys).order_by(*(k.desc() for k in keys)).limit(1)
                 ).one()
                 row.update(zip(fk.columns, parent, strict=True))
             conn.execute(md.tables[t.name].insert(), [row])
