@@ -19,7 +19,16 @@ SRC = REPO / "src"
 def test_examples_resolve_with_referenced_entities_first() -> None:
     schema = example_schema()
     names = [e.name for e in schema.entities]
-    assert names == ["chat", "document", "message", "suggestion", "task", "comment", "user"]
+    assert names == [
+        "chat",
+        "document",
+        "message",
+        "suggestion",
+        "task",
+        "comment",
+        "user",
+        "vote",
+    ]
     for entity in schema.entities:
         for ref in entity.refs:
             assert names.index(ref.target) <= names.index(entity.name)
@@ -123,6 +132,34 @@ def test_message_is_owned_through_its_chat() -> None:
     assert "user_id" not in [c.name for c in message.table.columns]
 
 
+def test_chat_lists_its_voted_messages_through_vote() -> None:
+    """The reference schema's vote: an ordinary entity whose rows are the links of a many field
+    of chat; its own table holds them, so the examples have no link table."""
+    schema = example_schema()
+    vote = schema.entity("vote")
+    assert vote.owner.kind == "through" and [h.ref for h in vote.owner.chain] == ["chat"]
+    assert [f.name for f in vote.fields] == ["chat", "message", "is_upvoted"]
+    assert [u.columns for u in vote.table.uniques] == [("chat_id", "message_id")]
+    (many,) = schema.entity("chat").many
+    assert (many.field, many.target, many.via, many.via_class, many.via_module) == (
+        "voted_messages",
+        "message",
+        "vote",
+        "Vote",
+        "votes",
+    )
+    assert many.link_table == "votes"
+    assert (many.source_columns, many.source_key) == (("chat_id",), ("id",))
+    assert (many.target_columns, many.target_key) == (("message_id",), ("id",))
+    assert (many.ids_key, many.id_key, many.reverse) == (
+        "voted_message_ids",
+        "voted_message_id",
+        "chats",
+    )
+    assert schema.link_tables == ()
+    assert [t.name for t in schema.tables][-1] == "votes"
+
+
 def test_document_composite_key_and_suggestion_composite_ref() -> None:
     schema = example_schema()
     document = schema.entity("document")
@@ -164,7 +201,7 @@ def test_validate_cli_passes_on_the_examples(tmp_path: Path) -> None:
         env=env,
     )
     assert out.returncode == 0, out.stderr
-    assert "7 spec(s) valid" in out.stdout
+    assert "8 spec(s) valid" in out.stdout
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "examples.json"

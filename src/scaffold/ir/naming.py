@@ -163,6 +163,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "AfterValidator",
         "Annotated",
         "Any",
+        "AsyncEngine",
         "AsyncSession",
         "Awaitable",
         "Sequence",

@@ -47,13 +47,25 @@ def _field_long() -> dict[str, Any]:
                 "description": "Allowed values of an enum.",
             },
             "to": {**_NAME, "description": "Entity a ref or a many field points at."},
+            "via": {
+                **_NAME,
+                "description": "A many field's link entity: its rows are the links (it has "
+                "one required ref to this entity and one to `to`).",
+            },
             "on_delete": {"enum": ["cascade", "restrict", "set_null"]},
             "precision": {"type": "integer", "minimum": 1},
             "scale": {"type": "integer", "minimum": 0},
         },
-        # a many field (links kept in a link table) takes `to`, `renamed_from`, `description`
+        # a many field (links kept in a link table, or in the rows of its `via` entity) takes
+        # `to`, `via`, `renamed_from` (not with `via`: the field has no table to rename) and
+        # `description`; `via` is for many fields only
         "if": {"properties": {"type": {"const": "many"}}, "required": ["type"]},
-        "then": {"required": ["to"], "propertyNames": {"enum": list(MANY_KEYS)}},
+        "then": {
+            "required": ["to"],
+            "propertyNames": {"enum": list(MANY_KEYS)},
+            "dependentSchemas": {"via": {"not": {"required": ["renamed_from"]}}},
+        },
+        "else": {"not": {"required": ["via"]}},
     }
 
 

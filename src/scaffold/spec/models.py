@@ -60,6 +60,7 @@ class FieldSpec(_Strict):
     renamed_from: str | None = None
     values: list[str] | None = None
     to: str | None = None
+    via: str | None = None  # a many field's explicit link entity (`via: vote`)
     on_delete: OnDeleteSpec | None = None
     precision: int | None = None
     scale: int | None = None

@@ -30,8 +30,9 @@ FIELD_TYPES = (
     "ref",
     "many",
 )
-# The only keys a `many` field takes (its links live in a link table: no column options).
-MANY_KEYS = ("type", "to", "renamed_from", "description")
+# The only keys a `many` field takes (its links live in a link table, or in the rows of the
+# entity `via` names: no column options).
+MANY_KEYS = ("type", "to", "via", "renamed_from", "description")
 
 # Common spellings from other tools, mapped to ours (used for hints only).
 TYPE_ALIASES = {

@@ -41,6 +41,7 @@ OPTION_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "values": (("enum",), "`type: enum`"),
     "to": (("ref",), "`type: ref`"),
     "on_delete": (("ref",), "`type: ref`"),
+    "via": (("many",), "`type: many` (the entity whose rows are the links)"),
     "precision": (("decimal",), "`type: decimal`"),
     "scale": (("decimal",), "`type: decimal`"),
 }
@@ -88,7 +89,7 @@ def field_options(ctx: Context, ent: Ent, fname: str, f: FieldSpec) -> bool:
                 loaded.key_at("fields", fname, option),
                 f"`{option}` of `{fname}` does not apply to a `{f.type}` field; it is for "
                 f"{what}",
-                _option_advice(option, f.type) or f"remove `{option}`",
+                _option_advice(option, f) or f"remove `{option}`",
             )
             ok = False
     if f.renamed_from is not None and not check_name(
@@ -145,14 +146,30 @@ def many_options(ctx: Context, ent: Ent, fname: str, f: FieldSpec) -> bool:
     loaded = ent.loaded
     ok = True
     single = naming.singular(fname)
+    kept = f"the rows of `{f.via}`" if f.via else f"the link table `{ent.table}_{fname}`"
     for option in FIELD_KEYS:
         if option in MANY_KEYS or option not in f.model_fields_set:
             continue
         ctx.err(
             loaded.key_at("fields", fname, option),
             f"`{option}` does not apply to the many field `{fname}`: it is a set of links kept "
-            f"in the link table `{ent.table}_{fname}`, not a column",
-            _many_advice(option, loaded.has("fields", fname, option), f.to or single, single),
+            f"in {kept}, not a column",
+            (
+                _via_advice(option, f.via)
+                if f.via
+                else _many_advice(
+                    option, loaded.has("fields", fname, option), f.to or single, single
+                )
+            ),
+        )
+        ok = False
+    if f.via and f.renamed_from is not None:
+        ctx.err(
+            loaded.key_at("fields", fname, "renamed_from"),
+            f"`renamed_from` does not apply to the many field `{fname}`, whose links are the "
+            f"rows of `{f.via}`: renaming the field renames no table or column",
+            f"remove `renamed_from`; to rename the link table, rename the entity `{f.via}` "
+            "(`renamed_from:` in its own spec)",
         )
         ok = False
     if not f.to:
@@ -162,11 +179,15 @@ def many_options(ctx: Context, ent: Ent, fname: str, f: FieldSpec) -> bool:
             f"write {{type: many, to: {single}}}",
         )
         ok = False
-    if f.renamed_from is not None and not check_name(
-        ctx,
-        f.renamed_from,
-        f"`renamed_from` of `{fname}`",
-        loaded.at("fields", fname, "renamed_from"),
+    if (
+        not f.via
+        and f.renamed_from is not None
+        and not check_name(
+            ctx,
+            f.renamed_from,
+            f"`renamed_from` of `{fname}`",
+            loaded.at("fields", fname, "renamed_from"),
+        )
     ):
         ok = False
     return ok
@@ -190,7 +211,25 @@ def _many_advice(option: str, written: bool, target: str, single: str) -> str:
             f"remove `{option}`: the most links one request may set is the `list.max_limit` "
             f"of `{target}`"
         )
-    return f"remove `{option}`: a many field takes only `to`, `renamed_from` and `description`"
+    return (
+        f"remove `{option}`: a many field takes only `to`, `via`, `renamed_from` and "
+        "`description`"
+    )
+
+
+def _via_advice(option: str, via: str) -> str:
+    """What to write instead of a column option on a many field whose links are rows of `via`:
+    the option belongs on `via`'s own fields, if anywhere."""
+    if option == "required":
+        return "remove `required`: a row may have no links, its set is then empty"
+    if option == "unique":
+        return f"remove `unique`; to store each link once, write `unique: [[...]]` in `{via}`"
+    if option == "on_delete":
+        return f"remove `on_delete`; the `on_delete` of the refs of `{via}` decide"
+    return (
+        f"remove `{option}`: a many field with `via` takes only `to`, `via` and `description`; "
+        f"the links' own fields are the fields of `{via}`"
+    )
 
 
 def scalar_column(ctx: Context, ent: Ent, info: FieldInfo) -> None:
@@ -436,7 +475,11 @@ def number(
         raise _LocatedBad(where, about(f"`{option}` of `{fname}`", bad.message), bad.hint) from None
 
 
-def _option_advice(option: str, kind: str) -> str | None:
+def _option_advice(option: str, f: FieldSpec) -> str | None:
+    kind = f.type
+    if option == "via":
+        target = f"to: {f.to}" if f.to else "to: <entity>"
+        return f"write {{type: many, {target}, via: {f.via}}}, or remove `via`"
     if option in ("min", "max") and kind in LENGTH_KINDS:
         return f"write `{option}_length`"
     if option in ("min_length", "max_length") and kind in NUMBER_KINDS:

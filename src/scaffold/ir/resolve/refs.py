@@ -103,9 +103,12 @@ def pk_columns(ent: Ent) -> list[Column]:
     return out
 
 
-def find_target(ctx: Context, ent: Ent, fname: str, to: str, what: str) -> Ent | None:
+def find_target(
+    ctx: Context, ent: Ent, fname: str, to: str, what: str, key: str = "to"
+) -> Ent | None:
     """The entity the ref or many field `fname` points at; None (reported, unless the target's
-    own spec failed) when there is none. `what`: "ref" or "many field", for the message."""
+    own spec failed) when there is none. `what`: "ref" or "many field", for the message;
+    `key`: the key that names it, `to` or a many field's `via` (its link entity)."""
     target = ctx.ents.get(to)
     if target is not None:
         return target
@@ -115,13 +118,15 @@ def find_target(ctx: Context, ent: Ent, fname: str, to: str, what: str) -> Ent |
     loaded = ent.loaded
     known = [*ctx.ents, *ctx.also_known, *(s.spec.entity for s in ctx.specs)]
     close = difflib.get_close_matches(to, sorted(set(known)), n=1)
+    if key == "to":
+        where = loaded.at("fields", fname, "to") if loaded.has("fields", fname, "to") else None
+        points = f"points at `{to}`"
+    else:
+        where = loaded.key_at("fields", fname, key)
+        points = f"links through `{to}` (its `{key}`)"
     ctx.err(
-        (
-            loaded.at("fields", fname, "to")
-            if loaded.has("fields", fname, "to")
-            else loaded.at("fields", fname)
-        ),
-        f"{what} `{fname}` points at `{to}`, which is not an entity of these specs",
+        where or loaded.at("fields", fname),
+        f"{what} `{fname}` {points}, which is not an entity of these specs",
         (f"did you mean `{close[0]}`?" if close else "add specs/" + to + ".yaml"),
     )
     return None

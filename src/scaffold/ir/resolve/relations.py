@@ -4,7 +4,8 @@ A many field `tags: {type: many, to: tag}` of `post` is no column of `posts`: it
 rows of the link table `posts_tags` (`post_id`, `tag_id`, `created_at`), which belongs to the
 source entity. `many_targets` checks the targets next to the refs; `link_tables` runs once every
 entity is built (it needs the target's key and list limits) and adds no ordering between
-entities: link tables come after every entity table.
+entities: link tables come after every entity table. A many field with `via: vote` keeps its
+links in the rows of the entity `vote` instead and adds no table (via.py checks that entity).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scaffold.ir.columns import timestamp_column
 from scaffold.ir.model import Column, Entity, ForeignKey, Index, Many, PrimaryKey, Table
 from scaffold.ir.resolve.context import Context, Ent
 from scaffold.ir.resolve.refs import find_target, key_copy, pk_columns
+from scaffold.ir.resolve.via import via_sides, via_target
 
 
 def many_targets(ctx: Context, ent: Ent) -> None:
@@ -23,6 +25,7 @@ def many_targets(ctx: Context, ent: Ent) -> None:
     for fname, info in ent.fields.items():
         if info.spec.type == "many" and info.spec.to:
             find_target(ctx, ent, fname, info.spec.to, "many field")
+            via_target(ctx, ent, fname)
 
 
 @dataclasses.dataclass
@@ -32,7 +35,7 @@ class _Link:
     source: Entity
     ent: Ent
     many: Many
-    table: Table
+    table: Table | None  # None for `via`: the link entity's own table holds the links
 
 
 def link_tables(ctx: Context, entities: list[Entity]) -> tuple[list[Entity], tuple[Table, ...]]:
@@ -40,13 +43,20 @@ def link_tables(ctx: Context, entities: list[Entity]) -> tuple[list[Entity], tup
     built = {e.name: e for e in entities}
     tables = {e.table: f"the table of entity `{e.name}`" for e in ctx.ents.values()}
     links: list[_Link] = []
+    vias: dict[str, tuple[Entity, str, Entity]] = {}
     for source in entities:
         ent = ctx.ents[source.name]
         for fname, info in ent.fields.items():
             target = built.get(info.spec.to or "") if info.spec.type == "many" else None
             if target is None:
                 continue  # not a many field, or its target's problems were reported
-            link = _link(ctx, ent, source, fname, target, tables, links)
+            if info.spec.via is None:
+                link = _link(ctx, ent, source, fname, target, tables, links)
+            elif info.spec.via in built:  # else the link entity's problems were reported
+                ends = (source, target, built[info.spec.via])
+                link = _via_link(ctx, ent, fname, ends, vias, links)
+            else:
+                link = None
             if link is not None:
                 links.append(link)
     _settle_reverse(ctx, links)
@@ -57,7 +67,7 @@ def link_tables(ctx: Context, entities: list[Entity]) -> tuple[list[Entity], tup
         dataclasses.replace(e, many=tuple(by_source[e.name])) if e.name in by_source else e
         for e in entities
     ]
-    return out, tuple(link.table for link in links)
+    return out, tuple(link.table for link in links if link.table is not None)
 
 
 def _link(
@@ -117,9 +127,6 @@ def _link(
             )
             return None
         seen.add(col.name)
-    ids_key = f"{single}_ids"
-    if not _ids_key_ok(ctx, ent, source, fname, ids_key, links):
-        return None
     old_table = None
     if spec.renamed_from or ent.spec.renamed_from:
         old_source = source.table.renamed_from or source.table.name
@@ -143,7 +150,6 @@ def _link(
         renamed_from=old_table if old_table != name else None,
         spec_path=source.spec_path,
     )
-    filters = ent.spec.listing.filters
     many = Many(
         field=fname,
         target=target.name,
@@ -157,31 +163,90 @@ def _link(
         target_columns=target_cols,
         target_key=target.primary_key,
         target_py_types=tuple(k.py_type for k in target_keys),
-        ids_key=ids_key,
+        ids_key=f"{single}_ids",
         id_key=target_cols[0],
         reverse=source.plural,
         max_links=target.listing.max_limit,
-        filter=fname in filters,
+        filter=fname in ent.spec.listing.filters,
         renamed_from=spec.renamed_from,
     )
-    if many.filter and len(target_cols) > 1:
+    if not _exchanged_names_ok(ctx, ent, (source, target), many, links):
+        return None
+    return _Link(source=source, ent=ent, many=many, table=table)
+
+
+def _via_link(
+    ctx: Context,
+    ent: Ent,
+    fname: str,
+    ends: tuple[Entity, Entity, Entity],
+    vias: dict[str, tuple[Entity, str, Entity]],
+    links: list[_Link],
+) -> _Link | None:
+    """A many field with `via`: its links are the rows of the link entity, whose refs to the
+    source and to the target are the link columns; the field adds no table."""
+    sides = via_sides(ctx, ent, fname, ends, vias)
+    if sides is None:
+        return None
+    source, target, via = ends
+    to_source, to_target = sides
+    single = naming.singular(fname)
+    many = Many(
+        field=fname,
+        target=target.name,
+        target_class=target.class_name,
+        target_table=target.table.name,
+        target_module=target.module,
+        target_plural=target.plural,
+        link_table=via.table.name,
+        source_columns=to_source.columns,
+        source_key=to_source.target_columns,
+        target_columns=to_target.columns,
+        target_key=to_target.target_columns,
+        target_py_types=to_target.py_types,
+        ids_key=f"{single}_ids",
+        # named as for a link table (`voted_message_id`), whatever the link entity's column is
+        id_key=f"{single}_{target.primary_key[0]}",
+        reverse=source.plural,
+        max_links=target.listing.max_limit,
+        filter=fname in ent.spec.listing.filters,
+        via=via.name,
+        via_class=via.class_name,
+        via_module=via.module,
+    )
+    if not _exchanged_names_ok(ctx, ent, (source, target), many, links):
+        return None
+    return _Link(source=source, ent=ent, many=many, table=None)
+
+
+def _exchanged_names_ok(
+    ctx: Context, ent: Ent, ends: tuple[Entity, Entity], many: Many, links: list[_Link]
+) -> bool:
+    """`tag_ids` and, for a filter, `tag_id` are free among the names the source exchanges;
+    a filter needs a target with a one-column key. `ends`: the source and the target."""
+    source, target = ends
+    if not _ids_key_ok(ctx, ent, source, many.field, many.ids_key, links):
+        return False
+    fname = many.field
+    filters = ent.spec.listing.filters
+    if many.filter and len(many.target_columns) > 1:
         ctx.err(
-            loaded.at("list", "filters", filters.index(fname)),
+            ent.loaded.at("list", "filters", filters.index(fname)),
             f"filter `{fname}` needs a target with a one-column key; `{target.name}` is keyed by"
             f" {', '.join(f'`{k}`' for k in target.primary_key)}",
             f"remove `{fname}` from `list.filters` (`GET {target.route}/<key>/{source.plural}`"
             " lists the rows linked to one of them)",
         )
-        return None
+        return False
     if many.filter and many.id_key in {f.name for f in source.listing.filters}:
         ctx.err(
-            loaded.at("list", "filters", filters.index(fname)),
+            ent.loaded.at("list", "filters", filters.index(fname)),
             f"filter `{fname}` would be the query parameter `{many.id_key}`, which is also the "
             f"filter of another field of `{source.name}`",
             f"remove `{fname}` or the other field's filter from `list.filters`",
         )
-        return None
-    return _Link(source=source, ent=ent, many=many, table=table)
+        return False
+    return True
 
 
 def _cascade(table: str, columns: tuple[str, ...], to: Entity) -> ForeignKey:
