@@ -159,9 +159,8 @@ class LinkView:
     def source_match(self, source: str = "") -> str:
         """The link rows of one source row: `posts_tags.c.post_id == id` (the source's key
         parameters, or `<source>.<key>` when `source` names a row)."""
-        parts = [
-            f"{self.col_prefix}{c} == {source + '.' if source else ''}{k}" for c, k in self.source_pairs
-        ]
+        row = source + "." if source else ""
+        parts = [f"{self.col_prefix}{c} == {row}{k}" for c, k in self.source_pairs]
         return ", ".join(parts)
 
     def target_match(self) -> str:
