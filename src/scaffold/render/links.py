@@ -71,8 +71,34 @@ class LinkView:
 
     @cached_property
     def var(self) -> str:
-        """The module-level name of the link `sa.Table` (its table name: `posts_tags`)."""
+        """The link table's name (`posts_tags`): the module-level `sa.Table` of an implicit
+        link, and the table that the model's relationship strings name."""
         return self.m.link_table
+
+    @cached_property
+    def is_via(self) -> bool:
+        """The links are the rows of an explicit link entity (`via: vote`)."""
+        return self.m.via is not None
+
+    @cached_property
+    def col_prefix(self) -> str:
+        """How Python code names a link column: `posts_tags.c.` or, via an entity, `Vote.`."""
+        return f"{self.m.via_class}." if self.is_via else f"{self.var}.c."
+
+    @cached_property
+    def via_scope(self) -> str:
+        """`, vote_queries.read_scope(actor)`: with a link entity, its rows must be readable
+        too (nothing for an implicit link)."""
+        if not self.is_via:
+            return ""
+        prefix = "" if self.m.via == self.source.name else f"{self.m.via}_queries."
+        return f", {prefix}read_scope(actor)"
+
+    def via_args(self, source: str, target: str) -> str:
+        """`chat_id=source.id, message_id=target.id`: a link entity row's two refs."""
+        pairs = [f"{c}={source}.{k}" for c, k in self.source_pairs]
+        pairs += [f"{c}={target}.{k}" for c, k in self.target_pairs]
+        return ", ".join(pairs)
 
     def column_args(self, column: Column) -> str:
         """The arguments of `sa.Column(...)` for a column of the link table."""
@@ -106,11 +132,11 @@ class LinkView:
     @cached_property
     def link_source(self) -> str:
         """The link table's source columns (`posts_tags.c.post_id`, or a tuple of them)."""
-        return self._tuple([f"{self.var}.c.{c}" for c, _ in self.source_pairs])
+        return self._tuple([f"{self.col_prefix}{c}" for c, _ in self.source_pairs])
 
     @cached_property
     def link_target(self) -> str:
-        return self._tuple([f"{self.var}.c.{c}" for c, _ in self.target_pairs])
+        return self._tuple([f"{self.col_prefix}{c}" for c, _ in self.target_pairs])
 
     @cached_property
     def source_key_expr(self) -> str:
@@ -127,20 +153,19 @@ class LinkView:
     def target_join(self) -> str:
         """The ON clause joining the link table to the target."""
         cls = self.m.target_class
-        parts = [f"{cls}.{k} == {self.var}.c.{c}" for c, k in self.target_pairs]
+        parts = [f"{cls}.{k} == {self.col_prefix}{c}" for c, k in self.target_pairs]
         return parts[0] if len(parts) == 1 else "sa.and_(" + ", ".join(parts) + ")"
 
     def source_match(self, source: str = "") -> str:
         """The link rows of one source row: `posts_tags.c.post_id == id` (the source's key
         parameters, or `<source>.<key>` when `source` names a row)."""
-        parts = [
-            f"{self.var}.c.{c} == {source + '.' if source else ''}{k}" for c, k in self.source_pairs
-        ]
+        row = source + "." if source else ""
+        parts = [f"{self.col_prefix}{c} == {row}{k}" for c, k in self.source_pairs]
         return ", ".join(parts)
 
     def target_match(self) -> str:
         """The link rows of one target key given as the link columns' parameters."""
-        return ", ".join(f"{self.var}.c.{c} == {c}" for c, _ in self.target_pairs)
+        return ", ".join(f"{self.col_prefix}{c} == {c}" for c, _ in self.target_pairs)
 
     # -- parameters -------------------------------------------------------------------------
 

@@ -308,7 +308,7 @@ class EntityView:
     @cached_property
     def update_excluded(self) -> list[str]:
         """Update keys that are not columns of the UPDATE (the version, the lists of links)."""
-        return (["version"] if self.e.versioned else []) + [m.ids_key for m in self.e.many]
+        return (["version"] if self.e.versioned else []) + [x.m.ids_key for x in self.written_links]
 
     @cached_property
     def password_inputs(self) -> list[str]:
@@ -377,6 +377,7 @@ class EntityView:
     def ref_imports(self) -> list[Entity]:
         """Other entities whose queries this entity's queries and actions use."""
         targets = {r.target for r in self.e.refs} | {m.target for m in self.e.many}
+        targets |= {m.via for m in self.e.many if m.via is not None}
         return [self.project.schema.entity(n) for n in sorted(targets - {self.e.name})]
 
     @cached_property
@@ -394,6 +395,11 @@ class EntityView:
         """Other entities whose Read and Page the routes name (included rows, linked lists)."""
         names = {r.target for r in self.e.refs} | {m.target for m in self.e.many}
         return [self.project.schema.entity(n) for n in sorted(names - {self.e.name})]
+
+    @cached_property
+    def written_links(self) -> list[LinkView]:
+        """The many fields whose links this entity writes (not those of a link entity)."""
+        return [link for link in self.links if not link.is_via]
 
     @cached_property
     def link_filters(self) -> list[LinkView]:

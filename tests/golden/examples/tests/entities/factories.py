@@ -17,6 +17,7 @@ from . import (
     factories_suggestions,
     factories_tasks,
     factories_users,
+    factories_votes,
     factory_support,
 )
 
@@ -42,3 +43,6 @@ comment_payload = factories_comments.comment_payload
 user_values = factories_users.user_values
 make_user = factories_users.make_user
 user_payload = factories_users.user_payload
+vote_values = factories_votes.vote_values
+make_vote = factories_votes.make_vote
+vote_payload = factories_votes.vote_payload

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from probeapp.db import Base
 from probeapp.entities.chats.model import Chat
+from probeapp.entities.chats.routes import links_router as chats_links_router
 from probeapp.entities.chats.routes import router as chats_router
 from probeapp.entities.comments.model import Comment
 from probeapp.entities.comments.routes import router as comments_router
@@ -21,16 +22,20 @@ from probeapp.entities.tasks.model import Task
 from probeapp.entities.tasks.routes import router as tasks_router
 from probeapp.entities.users.model import User
 from probeapp.entities.users.routes import router as users_router
+from probeapp.entities.votes.model import Vote
+from probeapp.entities.votes.routes import router as votes_router
 
 # Referenced entities come before the entities that reference them.
-models: tuple[type[Base], ...] = (Chat, Document, Message, Suggestion, Task, Comment, User)
+models: tuple[type[Base], ...] = (Chat, Document, Message, Suggestion, Task, Comment, User, Vote)
 
 routers: list[APIRouter] = [
     chats_router,
+    chats_links_router,
     documents_router,
     messages_router,
     suggestions_router,
     tasks_router,
     comments_router,
     users_router,
+    votes_router,
 ]

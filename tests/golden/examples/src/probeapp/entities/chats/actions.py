@@ -23,6 +23,9 @@ from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.chats import queries
 from probeapp.entities.chats.model import Chat
 from probeapp.entities.chats.schemas import ChatCreate, ChatPage, ChatRead, ChatUpdate
+from probeapp.entities.messages import actions as message_actions
+from probeapp.entities.messages import queries as message_queries
+from probeapp.entities.messages.schemas import MessagePage
 
 logger = logging.getLogger(__name__)
 
@@ -92,33 +95,97 @@ async def _check_refs(
     return None
 
 
-async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Chat]) -> list[ChatRead]:
-    """The Reads of these rows."""
-    return [ChatRead.model_validate(row) for row in rows]
+# The columns a Read takes from a row (its links and included rows are read beside it).
+READ_COLUMNS = ["id", "user_id", "title", "last_context", "visibility", "created_at", "updated_at"]
+# What `?include=` may name: the ref and many fields (DESIGN §9.2).
+INCLUDES = ["voted_messages"]
+
+
+def parse_include(include: str | None) -> tuple[str, ...] | ActionResult[Any]:
+    """The names of `?include=a,b`, or the 422 naming `include` (an unknown or repeated name)."""
+    if include is None:
+        return ()
+    names = tuple(include.split(","))
+    unknown = [name for name in names if name not in INCLUDES]
+    if unknown or len(set(names)) < len(names):
+        problem = f"unknown: {', '.join(unknown)}" if unknown else "a name is repeated"
+        return ActionResult.failure(
+            "validation",
+            "include names what to include",
+            {"include": [f"{problem}; name each of {', '.join(INCLUDES)} at most once"]},
+        )
+    return names
+
+
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Chat], include: Sequence[str] = ()
+) -> list[ChatRead]:
+    """The Reads of these rows, each with the linked keys the actor may read, and the rows
+    `include` names (as their Reads, only those the actor may read).
+    One statement per many field and one per include, whatever the number of rows (plus what
+    the included rows' own Reads need: one statement per many field of theirs)."""
+    keys = [(row.id,) for row in rows]
+    values: list[dict[str, Any]] = [
+        {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
+    ]
+    voted_messages = await queries.voted_messages_of(session=session, actor=actor, keys=keys)
+    for key, item in zip(keys, values, strict=True):
+        item["voted_message_ids"] = [k[0] for k in voted_messages.get(key, [])]
+    if "voted_messages" in include:
+        # the linked messages the actor may read, in their list order, at most 100 a row
+        voted_messages_pairs = await queries.linked_rows_voted_messages(
+            session=session, actor=actor, keys=keys
+        )
+        voted_messages_distinct = list({id(t): t for _, t in voted_messages_pairs}.values())
+        voted_messages_target_reads = await message_actions.reads(
+            session=session, actor=actor, rows=voted_messages_distinct
+        )
+        voted_messages_read_of = {
+            id(t): r
+            for t, r in zip(voted_messages_distinct, voted_messages_target_reads, strict=True)
+        }
+        voted_messages_grouped: dict[tuple[Any, ...], list[Any]] = {}
+        for key, voted_messages_row in voted_messages_pairs:
+            group = voted_messages_grouped.setdefault(key, [])
+            if len(group) < 100:
+                group.append(voted_messages_read_of[id(voted_messages_row)])
+        for key, item in zip(keys, values, strict=True):
+            item["voted_messages"] = voted_messages_grouped.get(key, [])
+    return [ChatRead.model_validate(item) for item in values]
 
 
 async def page_of(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Chat], has_more: bool
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[Chat],
+    has_more: bool,
+    include: Sequence[str] = (),
 ) -> ChatPage:
     """A page of these rows; the cursor carries every order key of the last row."""
     last = rows[-1] if rows and has_more else None
     next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-    items = await reads(session=session, actor=actor, rows=rows)
+    items = await reads(session=session, actor=actor, rows=rows, include=include)
     return ChatPage(items=items, next_cursor=next_cursor, has_more=has_more)
 
 
 async def get_chat(
-    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[ChatRead]:
-    """The chat with this key, if the actor may read it"""
+    """The chat with this key, if the actor may read it.
+
+    `include` names refs and many fields whose rows the answer carries."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
 
     async def work(actor: Actor) -> ActionResult[ChatRead]:
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        read = await reads(session=session, actor=actor, rows=[row])
+        read = await reads(session=session, actor=actor, rows=[row], include=names)
         return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_chat")
@@ -130,10 +197,14 @@ async def list_chats(
     actor: Actor | None,
     cursor: str | None = None,
     limit: int | None = None,
+    include: str | None = None,
 ) -> ActionResult[ChatPage]:
     """A page of the chats the actor may read; `limit` is clamped to 100."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
     if limit is not None and limit < 1:
         return ActionResult.failure(
             "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
@@ -154,7 +225,9 @@ async def list_chats(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
         )
-        page = await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        page = await page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more, include=names
+        )
         return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_chats")
@@ -234,3 +307,87 @@ async def delete_chat(
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "delete_chat")
+
+
+def _cursor_after(
+    cursor: str | None, limit: int | None, kinds: tuple[str, ...]
+) -> tuple[Any, ...] | ActionResult[Any]:
+    """The decoded cursor of a linked list (None for the first page), or the 422 to answer."""
+    if limit is not None and limit < 1:
+        return ActionResult.failure(
+            "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
+        )
+    if cursor is None:
+        return ()
+    try:
+        return decode_cursor(cursor, kinds)
+    except InvalidCursor as exc:
+        return ActionResult.failure("validation", "the cursor is not valid", {"cursor": [str(exc)]})
+
+
+# -- the voted_messages links -------------------------------------------------------------------
+
+
+async def list_chat_voted_messages(
+    *,
+    session: AsyncSession,
+    actor: Actor | None,
+    id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> ActionResult[MessagePage]:
+    """A page of the linked messages that the actor may read, in their list order."""
+    if actor is None:
+        return _unauthenticated()
+    after = _cursor_after(cursor, limit, message_actions.ORDER_KINDS)
+    if isinstance(after, ActionResult):
+        return after
+
+    async def work(actor: Actor) -> ActionResult[MessagePage]:
+        if await queries.get(session=session, actor=actor, id=id) is None:
+            return _not_found()
+        rows, has_more = await message_queries.list_page(
+            session=session,
+            actor=actor,
+            limit=clamp_limit(limit, message_queries.DEFAULT_LIMIT, message_queries.MAX_LIMIT),
+            after=after or None,
+            where=[queries.linked_voted_messages(id=id, actor=actor)],
+        )
+        page = await message_actions.page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more
+        )
+        return ActionResult.success(page)
+
+    return await _in_transaction(session, work(actor), "list_chat_voted_messages")
+
+
+async def list_message_chats(
+    *,
+    session: AsyncSession,
+    actor: Actor | None,
+    message_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> ActionResult[ChatPage]:
+    """A page of the readable chats that link to a readable message."""
+    if actor is None:
+        return _unauthenticated()
+    after = _cursor_after(cursor, limit, ORDER_KINDS)
+    if isinstance(after, ActionResult):
+        return after
+
+    async def work(actor: Actor) -> ActionResult[ChatPage]:
+        if await message_queries.get(session=session, actor=actor, id=message_id) is None:
+            return ActionResult.failure("not_found", "message not found")
+        rows, has_more = await queries.list_page(
+            session=session,
+            actor=actor,
+            limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
+            after=after or None,
+            where=[queries.linked_to_voted_message(message_id=message_id, actor=actor)],
+        )
+        return ActionResult.success(
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        )
+
+    return await _in_transaction(session, work(actor), "list_message_chats")

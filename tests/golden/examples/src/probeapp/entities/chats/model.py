@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import conv
 
 from probeapp.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from probeapp.entities.messages.model import Message
 
 
 class Chat(Base):
@@ -51,4 +54,14 @@ class Chat(Base):
         default=utcnow,
         onupdate=utcnow,
         server_default=sa.func.now(),
+    )
+
+    # The voted_messages linked to this chat through `vote` rows (read-only here: links change
+    # through the vote routes).
+    voted_messages: Mapped[list[Message]] = relationship(
+        secondary="votes",
+        primaryjoin="Chat.id == votes.c.chat_id",
+        secondaryjoin="Message.id == votes.c.message_id",
+        viewonly=True,
+        lazy="raise",
     )

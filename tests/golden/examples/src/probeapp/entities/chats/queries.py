@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from probeapp.auth import Actor
 from probeapp.db import utcnow
 from probeapp.entities.chats.model import Chat
+from probeapp.entities.messages import queries as message_queries
+from probeapp.entities.messages.model import Message
+from probeapp.entities.votes import queries as vote_queries
+from probeapp.entities.votes.model import Vote
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -139,3 +143,68 @@ async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
         .execution_options(synchronize_session=False)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+# -- the voted_messages links (votes) ------------------------------------------------------
+
+
+def voted_messages_readable(keys: Any, actor: Actor) -> sa.ColumnElement[bool]:
+    """`keys` (the link table's message columns) name a message the actor may read."""
+    readable = sa.select(Message.id).where(message_queries.read_scope(actor))
+    condition: sa.ColumnElement[bool] = keys.in_(readable.correlate(None))
+    return condition
+
+
+def linked_voted_messages(id: uuid.UUID, actor: Actor) -> sa.ColumnElement[bool]:
+    """The rows linked to one chat: a condition on Message, for its list."""
+    linked = sa.select(Vote.message_id).where(Vote.chat_id == id, vote_queries.read_scope(actor))
+    return Message.id.in_(linked.correlate(None))
+
+
+def linked_to_voted_message(message_id: uuid.UUID, actor: Actor) -> sa.ColumnElement[bool]:
+    """The rows linked to one message the actor may read: a condition on Chat."""
+    linked = sa.select(Vote.chat_id).where(
+        Vote.message_id == message_id,
+        voted_messages_readable(Vote.message_id, actor),
+        vote_queries.read_scope(actor),
+    )
+    return Chat.id.in_(linked.correlate(None))
+
+
+async def voted_messages_of(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """Per chat key, the keys of its linked messages that the actor may
+    read, sorted: one statement for any number of rows (a reader never learns of a linked row it
+    may not read)."""
+    if not keys:
+        return {}
+    stmt = sa.select(Vote.chat_id, Vote.message_id).where(
+        Vote.chat_id.in_([key[0] for key in keys]),
+        voted_messages_readable(Vote.message_id, actor),
+        vote_queries.read_scope(actor),
+    )
+    found: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for row in (await session.execute(stmt)).all():
+        found.setdefault(tuple(row[:1]), []).append(tuple(row[1:]))
+    return {key: sorted(linked) for key, linked in found.items()}
+
+
+async def linked_rows_voted_messages(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> list[tuple[tuple[Any, ...], Message]]:
+    """(source key, linked row) of every readable message linked to these rows, in the
+    message list's order (one statement)."""
+    if not keys:
+        return []
+    stmt = (
+        sa.select(Vote.chat_id, Message)
+        .join(Message, Message.id == Vote.message_id)
+        .where(
+            Vote.chat_id.in_([key[0] for key in keys]),
+            message_queries.read_scope(actor),
+            vote_queries.read_scope(actor),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )
+    return [(tuple(row[:-1]), row[-1]) for row in (await session.execute(stmt)).all()]

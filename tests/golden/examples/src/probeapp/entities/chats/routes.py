@@ -10,15 +10,37 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
 from probeapp.entities.chats import actions
 from probeapp.entities.chats.schemas import ChatCreate, ChatPage, ChatRead, ChatUpdate
+from probeapp.entities.messages.schemas import MessagePage, MessageRead
 
 router = APIRouter(prefix="/chats", tags=["chats"])
+# The reverse side of the many fields: below the target's path (`GET /tags/{tag_id}/posts`).
+links_router = APIRouter(tags=["chats"])
+
+
+class ChatReadIncluded(ChatRead):
+    """A chat as `?include=` returns it: only the keys it names are present."""
+
+    voted_messages: list[MessageRead] = Field(
+        default_factory=list,
+        description="The linked messages you may read, when included (at most 100).",
+    )
+
+
+class ChatPageIncluded(Page[ChatReadIncluded]):
+    """A page of chats as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: voted_messages.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -43,7 +65,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=ChatPage,
+    response_model=ChatPageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_chats",
 )
@@ -52,6 +75,7 @@ async def list_chats(
     actor: ActorDep,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> ChatPage:
     """List chats; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_chats(
@@ -59,19 +83,27 @@ async def list_chats(
         actor=actor,
         cursor=cursor,
         limit=limit,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=ChatRead,
+    response_model=ChatReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_chat",
 )
-async def get_chat(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> ChatRead:
+async def get_chat(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
+) -> ChatRead:
     """One chat."""
-    return unwrap(await actions.get_chat(session=session, actor=actor, id=id))
+    result = await actions.get_chat(session=session, actor=actor, id=id, include=include)
+    return unwrap(result)
 
 
 @router.post(
@@ -118,3 +150,43 @@ async def delete_chat(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Re
     """Delete a chat."""
     unwrap(await actions.delete_chat(session=session, actor=actor, id=id))
     return Response(status_code=204)
+
+
+@router.get(
+    "/{id}/voted_messages",
+    response_model=MessagePage,
+    responses=error_responses(401, 404, 422),
+    operation_id="list_chat_voted_messages",
+)
+async def list_chat_voted_messages(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> MessagePage:
+    """The messages linked to a chat (those you may read), a page at a time."""
+    result = await actions.list_chat_voted_messages(
+        session=session, actor=actor, id=id, cursor=cursor, limit=limit
+    )
+    return unwrap(result)
+
+
+@links_router.get(
+    "/messages/{message_id}/chats",
+    response_model=ChatPage,
+    responses=error_responses(401, 404, 422),
+    operation_id="list_message_chats",
+)
+async def list_message_chats(
+    session: SessionDep,
+    actor: ActorDep,
+    message_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> ChatPage:
+    """The chats you may read that link to a message, a page at a time."""
+    result = await actions.list_message_chats(
+        session=session, actor=actor, message_id=message_id, cursor=cursor, limit=limit
+    )
+    return unwrap(result)

@@ -60,9 +60,11 @@ class ChatUpdate(BaseModel):
 
 
 class ChatRead(BaseModel):
-    """A chat as the API returns it."""
+    """A chat as the API returns it.
+    The rows named by `?include=` are added under their field's name (extra keys; the routes'
+    OpenAPI models type them)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="allow")
 
     id: uuid.UUID
     user_id: uuid.UUID
@@ -71,6 +73,8 @@ class ChatRead(BaseModel):
     visibility: Literal["private", "public"]
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    # the linked messages the reader may read, sorted
+    voted_message_ids: list[uuid.UUID]
 
 
 class ChatPage(Page[ChatRead]):

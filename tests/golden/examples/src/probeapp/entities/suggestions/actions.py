@@ -163,7 +163,6 @@ async def reads(
     the included rows' own Reads need: one statement per many field of theirs)."""
     if not include:
         return [SuggestionRead.model_validate(row) for row in rows]
-    keys = [(row.id,) for row in rows]
     values: list[dict[str, Any]] = [
         {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
     ]
