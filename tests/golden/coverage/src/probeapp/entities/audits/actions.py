@@ -143,7 +143,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in item_wanted if None not in k]
         )
         item_reads = await item_actions.reads(session=session, actor=actor, rows=item_rows)
-        item_by_key = {(t.id,): r for t, r in zip(item_rows, item_reads, strict=True)}
+        item_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(item_rows, item_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["item"] = item_by_key.get((row.item_id,))
     return [AuditRead.model_validate(item) for item in values]

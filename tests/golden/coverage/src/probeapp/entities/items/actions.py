@@ -162,7 +162,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in project_wanted if None not in k]
         )
         project_reads = await project_actions.reads(session=session, actor=actor, rows=project_rows)
-        project_by_key = {(t.id,): r for t, r in zip(project_rows, project_reads, strict=True)}
+        project_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(project_rows, project_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["project"] = project_by_key.get((row.project_id,))
     if "tag" in include:
@@ -172,7 +174,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in tag_wanted if None not in k]
         )
         tag_reads = await tag_actions.reads(session=session, actor=actor, rows=tag_rows)
-        tag_by_key = {(t.id,): r for t, r in zip(tag_rows, tag_reads, strict=True)}
+        tag_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(tag_rows, tag_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["tag"] = tag_by_key.get((row.tag_id,))
     return [ItemRead.model_validate(item) for item in values]

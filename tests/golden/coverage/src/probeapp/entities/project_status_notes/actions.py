@@ -166,7 +166,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in project_wanted if None not in k]
         )
         project_reads = await project_actions.reads(session=session, actor=actor, rows=project_rows)
-        project_by_key = {(t.id,): r for t, r in zip(project_rows, project_reads, strict=True)}
+        project_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(project_rows, project_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["project"] = project_by_key.get((row.project_id,))
     return [ProjectStatusNoteRead.model_validate(item) for item in values]

@@ -148,7 +148,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in task_wanted if None not in k]
         )
         task_reads = await task_actions.reads(session=session, actor=actor, rows=task_rows)
-        task_by_key = {(t.id,): r for t, r in zip(task_rows, task_reads, strict=True)}
+        task_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(task_rows, task_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["task"] = task_by_key.get((row.task_id,))
     return [CommentRead.model_validate(item) for item in values]

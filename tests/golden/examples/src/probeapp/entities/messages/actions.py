@@ -156,7 +156,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in chat_wanted if None not in k]
         )
         chat_reads = await chat_actions.reads(session=session, actor=actor, rows=chat_rows)
-        chat_by_key = {(t.id,): r for t, r in zip(chat_rows, chat_reads, strict=True)}
+        chat_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(chat_rows, chat_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["chat"] = chat_by_key.get((row.chat_id,))
     return [MessageRead.model_validate(item) for item in values]

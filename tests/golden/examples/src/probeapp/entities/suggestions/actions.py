@@ -181,7 +181,7 @@ async def reads(
         document_reads = await document_actions.reads(
             session=session, actor=actor, rows=document_rows
         )
-        document_by_key = {
+        document_by_key: dict[tuple[Any, ...], Any] = {
             (
                 t.id,
                 t.created_at,

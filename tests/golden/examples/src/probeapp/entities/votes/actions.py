@@ -161,7 +161,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in chat_wanted if None not in k]
         )
         chat_reads = await chat_actions.reads(session=session, actor=actor, rows=chat_rows)
-        chat_by_key = {(t.id,): r for t, r in zip(chat_rows, chat_reads, strict=True)}
+        chat_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(chat_rows, chat_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["chat"] = chat_by_key.get((row.chat_id,))
     if "message" in include:
@@ -171,7 +173,9 @@ async def reads(
             session=session, actor=actor, keys=[k for k in message_wanted if None not in k]
         )
         message_reads = await message_actions.reads(session=session, actor=actor, rows=message_rows)
-        message_by_key = {(t.id,): r for t, r in zip(message_rows, message_reads, strict=True)}
+        message_by_key: dict[tuple[Any, ...], Any] = {
+            (t.id,): r for t, r in zip(message_rows, message_reads, strict=True)
+        }
         for row, item in zip(rows, values, strict=True):
             item["message"] = message_by_key.get((row.message_id,))
     return [VoteRead.model_validate(item) for item in values]
