@@ -359,6 +359,11 @@ class EntityView:
         cols = [f"{self.e.class_name}.{c}" for c in ref.columns]
         return cols[0] if len(cols) == 1 else "sa.tuple_(" + ", ".join(cols) + ")"
 
+    @cached_property
+    def composite_refs(self) -> list[Ref]:
+        """Refs whose key has several columns (they must be given whole)."""
+        return [r for r in self.e.refs if len(r.columns) > 1]
+
     def self_ref_of(self, column: str) -> Ref | None:
         """The self-reference that `column` belongs to (the factories leave those empty)."""
         for ref in self.e.refs:

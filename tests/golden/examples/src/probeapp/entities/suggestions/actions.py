@@ -96,7 +96,22 @@ async def _check_refs(
     *, session: AsyncSession, actor: Actor, values: dict[str, Any]
 ) -> ActionResult[Any] | None:
     """Refs in the input must point at rows the actor may read (else not_found, naming the
-    field)."""
+    field).
+    A composite ref is given whole or not at all: half a key would be stored dangling (a
+    foreign key is not checked while one of its columns is null), so it is a validation error."""
+    document_given = [
+        c for c in ["document_id", "document_created_at"] if values.get(c) is not None
+    ]
+    if document_given and len(document_given) < 2:
+        return ActionResult.failure(
+            "validation",
+            "give every column of the document key, or none",
+            {
+                column: [f"required with {', '.join(document_given)}"]
+                for column in ["document_id", "document_created_at"]
+                if column not in document_given
+            },
+        )
     if (
         values.get("document_id") is not None
         and values.get("document_created_at") is not None
