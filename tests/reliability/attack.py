@@ -114,6 +114,9 @@ class Api:
                 "original_text": "a",
                 "suggested_text": "b",
             }
+        if plural == "votes":
+            message = self.create("messages", who)
+            return {"chat_id": message["chat_id"], "message_id": message["id"], "is_upvoted": True}
         raise AssertionError(f"no payload for /{plural}: add one (a new example spec?)")
 
     def update_payload(self, plural: str) -> dict[str, Any]:
@@ -126,6 +129,7 @@ class Api:
             "messages": {"role": "assistant"},
             "documents": {"title": f"changed {n}"},
             "suggestions": {"is_resolved": True},
+            "votes": {"is_upvoted": False},
         }[plural]
 
     def create(self, plural: str, who: str) -> dict[str, Any]:

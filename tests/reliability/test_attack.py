@@ -34,7 +34,12 @@ from .project import AppServer
 
 pytestmark = pytest.mark.slow
 
-OWNED_PARENT = {"comments": "task_id", "messages": "chat_id", "suggestions": "document_id"}
+OWNED_PARENT = {
+    "comments": "task_id",
+    "messages": "chat_id",
+    "suggestions": "document_id",
+    "votes": "chat_id",
+}
 CODE_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation"}
 OK = {"list": 200, "get": 200, "create": 201, "update": 200, "delete": 204}
 

@@ -520,6 +520,32 @@ async def test_list_malformed_cursor_is_422(
     assert set(response.json()["error"]["fields"]) == {"cursor"}
 
 
+async def test_list_filters_by_chat_id(
+    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
+) -> None:
+    actor = await writer(make_actor)
+    first = as_json(await factories.make_vote(session, owner=actor))
+    second = as_json(await factories.make_vote(session, owner=actor))
+    value = first["chat_id"]
+    params = {"chat_id": str(value).lower() if isinstance(value, bool) else value}
+    response = await client.get(ROUTE, params=params, headers=headers_for(actor))
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert key_of(first) in [key_of(item) for item in items]
+    assert all(item["chat_id"] == value for item in items)
+    assert (key_of(second) in [key_of(item) for item in items]) == (second["chat_id"] == value)
+
+
+async def test_list_filter_chat_id_refuses_a_malformed_value(
+    client: httpx.AsyncClient, make_actor: MakeActor, headers_for: HeadersFor
+) -> None:
+    actor = await make_actor()
+    params = {"chat_id": "not-a-uuid"}
+    response = await client.get(ROUTE, params=params, headers=headers_for(actor))
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"chat_id"}
+
+
 # -- refs -------------------------------------------------------------------------------------
 
 

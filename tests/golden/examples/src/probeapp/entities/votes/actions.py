@@ -224,6 +224,7 @@ async def list_votes(
     actor: Actor | None,
     cursor: str | None = None,
     limit: int | None = None,
+    chat_id: uuid.UUID | None = None,
     include: str | None = None,
 ) -> ActionResult[VotePage]:
     """A page of the votes the actor may read; `limit` is clamped to 100."""
@@ -251,6 +252,7 @@ async def list_votes(
             actor=actor,
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
+            chat_id=chat_id,
         )
         page = await page_of(
             session=session, actor=actor, rows=rows, has_more=has_more, include=names

@@ -63,8 +63,12 @@ async def can_write(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bo
 
 def _filters(
     actor: Actor,
+    chat_id: uuid.UUID | None,
 ) -> list[sa.ColumnElement[bool]]:
-    return [read_scope(actor)]
+    conditions = [read_scope(actor)]
+    if chat_id is not None:
+        conditions.append(Vote.chat_id == chat_id)
+    return conditions
 
 
 async def list_page(
@@ -73,6 +77,7 @@ async def list_page(
     actor: Actor,
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
+    chat_id: uuid.UUID | None = None,
     where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Vote], bool]:
     """A page of readable votes in keyset order, and whether more follow.
@@ -83,7 +88,7 @@ async def list_page(
     another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Vote).where(*_filters(actor), *where)
+    stmt = sa.select(Vote).where(*_filters(actor, chat_id), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(Vote.created_at, Vote.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Vote.created_at.desc(), Vote.id.desc()).limit(limit + 1)
@@ -95,9 +100,10 @@ async def count(
     *,
     session: AsyncSession,
     actor: Actor,
+    chat_id: uuid.UUID | None = None,
 ) -> int:
     """How many votes the actor may read (with the same filters as `list_page`)."""
-    stmt = sa.select(sa.func.count()).select_from(Vote).where(*_filters(actor))
+    stmt = sa.select(sa.func.count()).select_from(Vote).where(*_filters(actor, chat_id))
     return int(await session.scalar(stmt) or 0)
 
 

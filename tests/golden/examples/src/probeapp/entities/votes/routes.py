@@ -76,6 +76,7 @@ async def list_votes(
     actor: ActorDep,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
+    chat_id: uuid.UUID | None = None,
     include: Annotated[str | None, INCLUDE] = None,
 ) -> VotePage:
     """List votes; pass `next_cursor` as `cursor` for the next page."""
@@ -84,6 +85,7 @@ async def list_votes(
         actor=actor,
         cursor=cursor,
         limit=limit,
+        chat_id=chat_id,
         include=include,
     )
     return unwrap(result)
