@@ -379,12 +379,21 @@ def run_schemathesis(report: Report, root: Path) -> None:
         server.stop()
 
 
-@pytest.mark.parametrize(
-    "batch", plan(), ids=lambda b: f"batch{b.index}-seeds{b.seeds[0] if b.seeds else ''}"
-)
+def batch_id(batch: Batch) -> str:
+    return f"batch{batch.index}-seeds{batch.seeds[0] if batch.seeds else ''}"
+
+
+# The batches that also run on PostgreSQL are the slowest; they are the tests of
+# test_random_gate_pg.py, so that pytest-xdist (one file a worker) runs both halves at once.
+@pytest.mark.parametrize("batch", [b for b in plan() if not b.postgres], ids=batch_id)
 def test_random_spec_sets_baked_and_run(
     batch: Batch, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    run_batch(batch, tmp_path, request)
+
+
+def run_batch(batch: Batch, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Bake one batch's spec sets into a project and run everything on it (module docstring)."""
     started = time.monotonic()
     report = Report(batch=batch, folder=tmp_path)
     runnable = {seed: s for seed, s in batch.sets.items() if render_check(report, seed, s)}
