@@ -797,8 +797,11 @@ async def test_create_with_half_a_document_key_is_422_naming_the_missing_column(
     client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
 ) -> None:
     actor = await writer(make_actor)
-    payload = await factories.suggestion_payload(session, owner=actor)
-    payload["document_created_at"] = None  # the other column(s) still name a row
+    parent = await factories.make_document(session, owner=actor)
+    payload = await factories.suggestion_payload(
+        session, owner=actor, document_id=parent.id, document_created_at=parent.created_at
+    )
+    payload["document_created_at"] = None  # the other column(s) still name the parent
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 422, response.text
     assert "document_created_at" in response.json()["error"]["fields"]
