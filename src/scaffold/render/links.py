@@ -185,9 +185,14 @@ class LinkView:
     @cached_property
     def route_target_params(self) -> str:
         return ", ".join(
-            f"{c}: {'UtcDateTime' if column_kind(col) == 'datetime' else col.py_type}"
+            f"{c}: {_route_type(col)}"
             for (c, _), col in zip(self.target_pairs, self.target_columns, strict=True)
         )
+
+    @cached_property
+    def route_filter_type(self) -> str:
+        """The list filter's query parameter type (a filter needs a one-column target key)."""
+        return _route_type(self.target_columns[0])
 
     @cached_property
     def target_args(self) -> str:
@@ -203,11 +208,6 @@ class LinkView:
     def target_path(self) -> str:
         """`/{tag_id}` (one segment per key column) below `/{key}/<field>`."""
         return "".join("/{" + c + "}" for c, _ in self.target_pairs)
-
-    @cached_property
-    def target_pk_path(self) -> str:
-        """The target's item path (`/{id}`) for the reverse listing."""
-        return self.target_view.pk_path
 
     @cached_property
     def id_type(self) -> str:
@@ -232,15 +232,6 @@ class LinkView:
             (k, _input_type(col), _read_type(col))
             for (_, k), col in zip(self.target_pairs, self.target_columns, strict=True)
         ]
-
-    def id_value(self, row: str) -> str:
-        """Python source of one linked key from a link-table result row `row` whose target
-        columns start at position `len(source key)`."""
-        start = len(self.source_pairs)
-        if self.single:
-            return f"{row}[{start}]"
-        fields = ", ".join(f"{k}={row}[{start + i}]" for i, (_, k) in enumerate(self.target_pairs))
-        return f"{self.key_class}({fields})"
 
     def id_of(self, key: str) -> str:
         """Python source of one linked key as a Read carries it, from a key tuple `key`."""
@@ -287,20 +278,6 @@ class LinkView:
         return f"list_{self.m.target}_{self.m.reverse}"
 
     @cached_property
-    def reverse_route(self) -> str:
-        return f"{self.target.route}{self.target_pk_path}/{self.m.reverse}"
-
-    @cached_property
-    def reverse_params(self) -> str:
-        """The target key as the reverse route's parameters (the target's own key names,
-        prefixed so that they never clash with the source's)."""
-        return self.target_params
-
-    @cached_property
-    def route_reverse_params(self) -> str:
-        return self.route_target_params
-
-    @cached_property
     def reverse_path(self) -> str:
         """`/tags/{tag_id}/posts`: the target key segments named by the link columns."""
         return f"{self.target.route}{self.target_path}/{self.m.reverse}"
@@ -321,6 +298,11 @@ def _input_type(column: Column) -> str:
     if kind == "enum" and column.enum_values:
         return literal_type(column.enum_values)
     return _INPUT_TYPES.get(kind, column.py_type)
+
+
+def _route_type(column: Column) -> str:
+    """A key column as a path or query parameter (datetimes must carry a timezone)."""
+    return "UtcDateTime" if column_kind(column) == "datetime" else column.py_type
 
 
 def _read_type(column: Column) -> str:
