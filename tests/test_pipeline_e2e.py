@@ -69,7 +69,7 @@ def test_init_generates_the_user_entity_and_its_first_migration(project: Path) -
 
 
 def test_new_entity_writes_a_spec_and_generates(project: Path) -> None:
-    for name in ("task", "comment"):
+    for name in ("label", "task", "comment"):
         shutil.copy(REPO / "specs" / f"{name}.yaml", project / "specs" / f"{name}.yaml")
     out = scaffold_cmd(project, "generate")
     assert out.returncode == 0, out.stdout + out.stderr

@@ -22,6 +22,7 @@ def test_examples_resolve_with_referenced_entities_first() -> None:
     assert names == [
         "chat",
         "document",
+        "label",
         "message",
         "suggestion",
         "task",
@@ -134,7 +135,7 @@ def test_message_is_owned_through_its_chat() -> None:
 
 def test_chat_lists_its_voted_messages_through_vote() -> None:
     """The reference schema's vote: an ordinary entity whose rows are the links of a many field
-    of chat; its own table holds them, so the examples have no link table."""
+    of chat; its own table holds them, so the only link table is the task's labels."""
     schema = example_schema()
     vote = schema.entity("vote")
     assert vote.owner.kind == "through" and [h.ref for h in vote.owner.chain] == ["chat"]
@@ -156,8 +157,8 @@ def test_chat_lists_its_voted_messages_through_vote() -> None:
         "voted_message_id",
         "chats",
     )
-    assert schema.link_tables == ()
-    assert [t.name for t in schema.tables][-1] == "votes"
+    assert [t.name for t in schema.link_tables] == ["tasks_labels"]
+    assert [t.name for t in schema.tables][-2:] == ["votes", "tasks_labels"]
 
 
 def test_document_composite_key_and_suggestion_composite_ref() -> None:
@@ -201,7 +202,7 @@ def test_validate_cli_passes_on_the_examples(tmp_path: Path) -> None:
         env=env,
     )
     assert out.returncode == 0, out.stderr
-    assert "8 spec(s) valid" in out.stdout
+    assert "9 spec(s) valid" in out.stdout
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "examples.json"

@@ -202,7 +202,7 @@ def test_history_migrates_with_rows(
 ) -> None:
     proj = project
     counts: dict[str, int] = {}
-    renamed = {"tasks": "jobs"}
+    renamed = {"tasks": "jobs", "tasks_labels": "jobs_labels"}  # the link table follows
     for step, (tables, plan) in enumerate(history, start=1):
         (proj.root / plan.path).write_text(plan.content, encoding="utf-8")
         proj.snapshot, proj.tables = plan.snapshot, tables

@@ -13,6 +13,7 @@ from . import (
     factories_chats,
     factories_comments,
     factories_documents,
+    factories_labels,
     factories_messages,
     factories_suggestions,
     factories_tasks,
@@ -28,6 +29,9 @@ chat_payload = factories_chats.chat_payload
 document_values = factories_documents.document_values
 make_document = factories_documents.make_document
 document_payload = factories_documents.document_payload
+label_values = factories_labels.label_values
+make_label = factories_labels.make_label
+label_payload = factories_labels.label_payload
 message_values = factories_messages.message_values
 make_message = factories_messages.make_message
 message_payload = factories_messages.message_payload

@@ -14,11 +14,14 @@ from probeapp.entities.comments.model import Comment
 from probeapp.entities.comments.routes import router as comments_router
 from probeapp.entities.documents.model import Document
 from probeapp.entities.documents.routes import router as documents_router
+from probeapp.entities.labels.model import Label
+from probeapp.entities.labels.routes import router as labels_router
 from probeapp.entities.messages.model import Message
 from probeapp.entities.messages.routes import router as messages_router
 from probeapp.entities.suggestions.model import Suggestion
 from probeapp.entities.suggestions.routes import router as suggestions_router
 from probeapp.entities.tasks.model import Task
+from probeapp.entities.tasks.routes import links_router as tasks_links_router
 from probeapp.entities.tasks.routes import router as tasks_router
 from probeapp.entities.users.model import User
 from probeapp.entities.users.routes import router as users_router
@@ -26,15 +29,27 @@ from probeapp.entities.votes.model import Vote
 from probeapp.entities.votes.routes import router as votes_router
 
 # Referenced entities come before the entities that reference them.
-models: tuple[type[Base], ...] = (Chat, Document, Message, Suggestion, Task, Comment, User, Vote)
+models: tuple[type[Base], ...] = (
+    Chat,
+    Document,
+    Label,
+    Message,
+    Suggestion,
+    Task,
+    Comment,
+    User,
+    Vote,
+)
 
 routers: list[APIRouter] = [
     chats_router,
     chats_links_router,
     documents_router,
+    labels_router,
     messages_router,
     suggestions_router,
     tasks_router,
+    tasks_links_router,
     comments_router,
     users_router,
     votes_router,

@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
+from probeapp.entities.labels import actions as label_actions
+from probeapp.entities.labels import queries as label_queries
+from probeapp.entities.labels.schemas import LabelPage
 from probeapp.entities.tasks import queries
 from probeapp.entities.tasks.model import Task
 from probeapp.entities.tasks.schemas import TaskCreate, TaskPage, TaskRead, TaskUpdate
@@ -92,33 +95,123 @@ async def _check_refs(
     return None
 
 
-async def reads(*, session: AsyncSession, actor: Actor, rows: Sequence[Task]) -> list[TaskRead]:
-    """The Reads of these rows."""
-    return [TaskRead.model_validate(row) for row in rows]
+# The columns a Read takes from a row (its links and included rows are read beside it).
+READ_COLUMNS = ["id", "user_id", "title", "done", "due", "created_at", "updated_at"]
+# What `?include=` may name: the ref and many fields (DESIGN §9.2).
+INCLUDES = ["labels"]
+
+
+def parse_include(include: str | None) -> tuple[str, ...] | ActionResult[Any]:
+    """The names of `?include=a,b`, or the 422 naming `include` (an unknown or repeated name)."""
+    if include is None:
+        return ()
+    names = tuple(include.split(","))
+    unknown = [name for name in names if name not in INCLUDES]
+    if unknown or len(set(names)) < len(names):
+        problem = f"unknown: {', '.join(unknown)}" if unknown else "a name is repeated"
+        return ActionResult.failure(
+            "validation",
+            "include names what to include",
+            {"include": [f"{problem}; name each of {', '.join(INCLUDES)} at most once"]},
+        )
+    return names
+
+
+async def reads(
+    *, session: AsyncSession, actor: Actor, rows: Sequence[Task], include: Sequence[str] = ()
+) -> list[TaskRead]:
+    """The Reads of these rows, each with the linked keys the actor may read, and the rows
+    `include` names (as their Reads, only those the actor may read).
+    One statement per many field and one per include, whatever the number of rows (plus what
+    the included rows' own Reads need: one statement per many field of theirs)."""
+    keys = [(row.id,) for row in rows]
+    values: list[dict[str, Any]] = [
+        {column: getattr(row, column) for column in READ_COLUMNS} for row in rows
+    ]
+    labels = await queries.labels_of(session=session, actor=actor, keys=keys)
+    for key, item in zip(keys, values, strict=True):
+        item["label_ids"] = [k[0] for k in labels.get(key, [])]
+    if "labels" in include:
+        # the linked labels the actor may read, in their list order, at most 100 a row
+        labels_pairs = await queries.linked_rows_labels(session=session, actor=actor, keys=keys)
+        labels_distinct = list({id(t): t for _, t in labels_pairs}.values())
+        labels_target_reads = await label_actions.reads(
+            session=session, actor=actor, rows=labels_distinct
+        )
+        labels_read_of = {
+            id(t): r for t, r in zip(labels_distinct, labels_target_reads, strict=True)
+        }
+        labels_grouped: dict[tuple[Any, ...], list[Any]] = {}
+        for key, labels_row in labels_pairs:
+            group = labels_grouped.setdefault(key, [])
+            if len(group) < 100:
+                group.append(labels_read_of[id(labels_row)])
+        for key, item in zip(keys, values, strict=True):
+            item["labels"] = labels_grouped.get(key, [])
+    return [TaskRead.model_validate(item) for item in values]
 
 
 async def page_of(
-    *, session: AsyncSession, actor: Actor, rows: Sequence[Task], has_more: bool
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    rows: Sequence[Task],
+    has_more: bool,
+    include: Sequence[str] = (),
 ) -> TaskPage:
     """A page of these rows; the cursor carries every order key of the last row."""
     last = rows[-1] if rows and has_more else None
     next_cursor = None if last is None else encode_cursor([last.created_at, last.id])
-    items = await reads(session=session, actor=actor, rows=rows)
+    items = await reads(session=session, actor=actor, rows=rows, include=include)
     return TaskPage(items=items, next_cursor=next_cursor, has_more=has_more)
 
 
+async def _check_links(
+    *, session: AsyncSession, actor: Actor, payload: TaskCreate | TaskUpdate
+) -> ActionResult[Any] | None:
+    """Every linked key given must be of a row the actor may read (else not_found, naming the
+    list)."""
+    if payload.label_ids:
+        keys = [(k,) for k in payload.label_ids]
+        if len(await queries.readable_labels(session=session, actor=actor, keys=keys)) < len(keys):
+            return ActionResult.failure(
+                "not_found",
+                "label not found",
+                {"label_ids": ["no label with this key is visible to you"]},
+            )
+    return None
+
+
+async def _set_links(
+    *, session: AsyncSession, row: Task, payload: TaskCreate | TaskUpdate, replace: bool
+) -> None:
+    """Make the given lists of linked keys the row's links."""
+    if payload.label_ids is not None:
+        await queries.set_labels(
+            session=session,
+            id=row.id,
+            keys=[(k,) for k in payload.label_ids],
+            replace=replace,
+        )
+
+
 async def get_task(
-    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, include: str | None = None
 ) -> ActionResult[TaskRead]:
-    """The task with this key, if the actor may read it"""
+    """The task with this key, if the actor may read it.
+
+    `include` names refs and many fields whose rows the answer carries."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
 
     async def work(actor: Actor) -> ActionResult[TaskRead]:
         row = await queries.get(session=session, actor=actor, id=id)
         if row is None:
             return _not_found()
-        read = await reads(session=session, actor=actor, rows=[row])
+        read = await reads(session=session, actor=actor, rows=[row], include=names)
         return ActionResult.success(read[0])
 
     return await _in_transaction(session, work(actor), "get_task")
@@ -131,10 +224,15 @@ async def list_tasks(
     cursor: str | None = None,
     limit: int | None = None,
     done: bool | None = None,
+    label_id: uuid.UUID | None = None,
+    include: str | None = None,
 ) -> ActionResult[TaskPage]:
     """A page of the tasks the actor may read; `limit` is clamped to 100."""
     if actor is None:
         return _unauthenticated()
+    names = parse_include(include)
+    if isinstance(names, ActionResult):
+        return names
     if limit is not None and limit < 1:
         return ActionResult.failure(
             "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
@@ -155,8 +253,11 @@ async def list_tasks(
             limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
             after=after,
             done=done,
+            label_id=label_id,
         )
-        page = await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        page = await page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more, include=names
+        )
         return ActionResult.success(page)
 
     return await _in_transaction(session, work(actor), "list_tasks")
@@ -172,13 +273,15 @@ async def create_task(
         payload = TaskCreate.model_validate(data)
     except ValidationError as exc:
         return _invalid(exc)
-    values = payload.model_dump()
+    values = payload.model_dump(exclude={"label_ids"})
 
     async def work(actor: Actor) -> ActionResult[TaskRead]:
         failed = await _check_refs(session=session, actor=actor, values=values)
+        failed = failed or await _check_links(session=session, actor=actor, payload=payload)
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
+        await _set_links(session=session, row=row, payload=payload, replace=False)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_task")
@@ -202,8 +305,9 @@ async def update_task(
             payload = TaskUpdate.model_validate(data)
         except ValidationError as exc:
             return _invalid(exc)
-        values = payload.model_dump(exclude_unset=True)
+        values = payload.model_dump(exclude_unset=True, exclude={"label_ids"})
         failed = await _check_refs(session=session, actor=actor, values=values)
+        failed = failed or await _check_links(session=session, actor=actor, payload=payload)
         if failed is not None:
             return failed
         row = await queries.update(
@@ -214,6 +318,7 @@ async def update_task(
         )
         if row is None:
             return _not_found()
+        await _set_links(session=session, row=row, payload=payload, replace=True)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_task")
@@ -236,3 +341,129 @@ async def delete_task(
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "delete_task")
+
+
+def _cursor_after(
+    cursor: str | None, limit: int | None, kinds: tuple[str, ...]
+) -> tuple[Any, ...] | ActionResult[Any]:
+    """The decoded cursor of a linked list (None for the first page), or the 422 to answer."""
+    if limit is not None and limit < 1:
+        return ActionResult.failure(
+            "validation", "limit must be at least 1", {"limit": ["must be at least 1"]}
+        )
+    if cursor is None:
+        return ()
+    try:
+        return decode_cursor(cursor, kinds)
+    except InvalidCursor as exc:
+        return ActionResult.failure("validation", "the cursor is not valid", {"cursor": [str(exc)]})
+
+
+# -- the labels links -------------------------------------------------------------------
+
+
+async def list_task_labels(
+    *,
+    session: AsyncSession,
+    actor: Actor | None,
+    id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> ActionResult[LabelPage]:
+    """A page of the linked labels that the actor may read, in their list order."""
+    if actor is None:
+        return _unauthenticated()
+    after = _cursor_after(cursor, limit, label_actions.ORDER_KINDS)
+    if isinstance(after, ActionResult):
+        return after
+
+    async def work(actor: Actor) -> ActionResult[LabelPage]:
+        if await queries.get(session=session, actor=actor, id=id) is None:
+            return _not_found()
+        rows, has_more = await label_queries.list_page(
+            session=session,
+            actor=actor,
+            limit=clamp_limit(limit, label_queries.DEFAULT_LIMIT, label_queries.MAX_LIMIT),
+            after=after or None,
+            where=[queries.linked_labels(id=id, actor=actor)],
+        )
+        page = await label_actions.page_of(
+            session=session, actor=actor, rows=rows, has_more=has_more
+        )
+        return ActionResult.success(page)
+
+    return await _in_transaction(session, work(actor), "list_task_labels")
+
+
+async def attach_task_label(
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, label_id: uuid.UUID
+) -> ActionResult[None]:
+    """Link a readable label to a writable task; linking twice is one link."""
+    if actor is None:
+        return _unauthenticated()
+
+    async def work(actor: Actor) -> ActionResult[None]:
+        if await queries.get(session=session, actor=actor, id=id) is None:
+            return _not_found()
+        if not await queries.can_write(session=session, actor=actor, id=id):
+            return _forbidden()
+        if await label_queries.get(session=session, actor=actor, id=label_id) is None:
+            return ActionResult.failure(
+                "not_found",
+                "label not found",
+                {"label_id": ["no label with this key is visible to you"]},
+            )
+        await queries.attach_label(session=session, id=id, label_id=label_id)
+        return ActionResult.success(None)
+
+    return await _in_transaction(session, work(actor), "attach_task_label")
+
+
+async def detach_task_label(
+    *, session: AsyncSession, actor: Actor | None, id: uuid.UUID, label_id: uuid.UUID
+) -> ActionResult[None]:
+    """Unlink a label from a writable task (also when it was not linked)."""
+    if actor is None:
+        return _unauthenticated()
+
+    async def work(actor: Actor) -> ActionResult[None]:
+        if await queries.get(session=session, actor=actor, id=id) is None:
+            return _not_found()
+        if not await queries.can_write(session=session, actor=actor, id=id):
+            return _forbidden()
+        await queries.detach_label(session=session, id=id, label_id=label_id)
+        return ActionResult.success(None)
+
+    return await _in_transaction(session, work(actor), "detach_task_label")
+
+
+async def list_label_tasks(
+    *,
+    session: AsyncSession,
+    actor: Actor | None,
+    label_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> ActionResult[TaskPage]:
+    """A page of the readable tasks that link to a readable label."""
+    if actor is None:
+        return _unauthenticated()
+    after = _cursor_after(cursor, limit, ORDER_KINDS)
+    if isinstance(after, ActionResult):
+        return after
+
+    async def work(actor: Actor) -> ActionResult[TaskPage]:
+        if await label_queries.get(session=session, actor=actor, id=label_id) is None:
+            return ActionResult.failure("not_found", "label not found")
+        rows, has_more = await queries.list_page(
+            session=session,
+            actor=actor,
+            limit=clamp_limit(limit, queries.DEFAULT_LIMIT, queries.MAX_LIMIT),
+            after=after or None,
+            where=[queries.linked_to_label(label_id=label_id, actor=actor)],
+        )
+        return ActionResult.success(
+            await page_of(session=session, actor=actor, rows=rows, has_more=has_more)
+        )
+
+    return await _in_transaction(session, work(actor), "list_label_tasks")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import conv
 
 from probeapp.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from probeapp.entities.labels.model import Label
 
 
 class Task(Base):
@@ -45,3 +49,43 @@ class Task(Base):
         onupdate=utcnow,
         server_default=sa.func.now(),
     )
+
+    # The labels linked to this task (read-only here: links change through the
+    # link table `tasks_labels`, below).
+    labels: Mapped[list[Label]] = relationship(
+        secondary="tasks_labels",
+        primaryjoin="Task.id == tasks_labels.c.task_id",
+        secondaryjoin="Label.id == tasks_labels.c.label_id",
+        viewonly=True,
+        lazy="raise",
+    )
+
+
+# The links of the `labels` field: one row per (task, label) pair.
+tasks_labels = sa.Table(
+    "tasks_labels",
+    Base.metadata,
+    sa.Column("task_id", sa.Uuid(), nullable=False),
+    sa.Column("label_id", sa.Uuid(), nullable=False),
+    sa.Column(
+        "created_at",
+        sa.DateTime(timezone=True),
+        nullable=False,
+        default=utcnow,
+        server_default=sa.func.now(),
+    ),
+    sa.PrimaryKeyConstraint("task_id", "label_id", name=conv("pk_tasks_labels")),
+    sa.ForeignKeyConstraint(
+        ["task_id"],
+        ["tasks.id"],
+        name=conv("fk_tasks_labels_task_id_tasks"),
+        ondelete="CASCADE",
+    ),
+    sa.ForeignKeyConstraint(
+        ["label_id"],
+        ["labels.id"],
+        name=conv("fk_tasks_labels_label_id_labels"),
+        ondelete="CASCADE",
+    ),
+    sa.Index(conv("ix_tasks_labels_label_id_task_id"), "label_id", "task_id"),
+)

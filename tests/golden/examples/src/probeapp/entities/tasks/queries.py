@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.db import utcnow
-from probeapp.entities.tasks.model import Task
+from probeapp.entities.labels import queries as label_queries
+from probeapp.entities.labels.model import Label
+from probeapp.entities.tasks.model import Task, tasks_labels
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -60,10 +63,14 @@ async def can_write(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bo
 def _filters(
     actor: Actor,
     done: bool | None,
+    label_id: uuid.UUID | None,
 ) -> list[sa.ColumnElement[bool]]:
     conditions = [read_scope(actor)]
     if done is not None:
         conditions.append(Task.done == done)
+    if label_id is not None:
+        # linked to that label, and only when the actor may read it
+        conditions.append(linked_to_label(label_id, actor))
     return conditions
 
 
@@ -74,6 +81,7 @@ async def list_page(
     limit: int = DEFAULT_LIMIT,
     after: tuple[Any, ...] | None = None,
     done: bool | None = None,
+    label_id: uuid.UUID | None = None,
     where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> tuple[list[Task], bool]:
     """A page of readable tasks in keyset order, and whether more follow.
@@ -84,7 +92,7 @@ async def list_page(
     another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Task).where(*_filters(actor, done), *where)
+    stmt = sa.select(Task).where(*_filters(actor, done, label_id), *where)
     if after is not None:
         stmt = stmt.where(sa.tuple_(Task.created_at, Task.id) < sa.tuple_(*after))
     stmt = stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1)
@@ -97,9 +105,10 @@ async def count(
     session: AsyncSession,
     actor: Actor,
     done: bool | None = None,
+    label_id: uuid.UUID | None = None,
 ) -> int:
     """How many tasks the actor may read (with the same filters as `list_page`)."""
-    stmt = sa.select(sa.func.count()).select_from(Task).where(*_filters(actor, done))
+    stmt = sa.select(sa.func.count()).select_from(Task).where(*_filters(actor, done, label_id))
     return int(await session.scalar(stmt) or 0)
 
 
@@ -143,3 +152,116 @@ async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
         .execution_options(synchronize_session=False)
     )
     return (await session.execute(stmt)).first() is not None
+
+
+def _insert_links(session: AsyncSession, table: sa.Table) -> Any:
+    """An INSERT into a link table that skips pairs already linked (attach is idempotent)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+# -- the labels links (tasks_labels) ------------------------------------------------------
+
+
+def labels_readable(keys: Any, actor: Actor) -> sa.ColumnElement[bool]:
+    """`keys` (the link table's label columns) name a label the actor may read."""
+    readable = sa.select(Label.id).where(label_queries.read_scope(actor))
+    condition: sa.ColumnElement[bool] = keys.in_(readable.correlate(None))
+    return condition
+
+
+def linked_labels(id: uuid.UUID, actor: Actor) -> sa.ColumnElement[bool]:
+    """The rows linked to one task: a condition on Label, for its list."""
+    linked = sa.select(tasks_labels.c.label_id).where(tasks_labels.c.task_id == id)
+    return Label.id.in_(linked.correlate(None))
+
+
+def linked_to_label(label_id: uuid.UUID, actor: Actor) -> sa.ColumnElement[bool]:
+    """The rows linked to one label the actor may read: a condition on Task."""
+    linked = sa.select(tasks_labels.c.task_id).where(
+        tasks_labels.c.label_id == label_id, labels_readable(tasks_labels.c.label_id, actor)
+    )
+    return Task.id.in_(linked.correlate(None))
+
+
+async def labels_of(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """Per task key, the keys of its linked labels that the actor may
+    read, sorted: one statement for any number of rows (a reader never learns of a linked row it
+    may not read)."""
+    if not keys:
+        return {}
+    stmt = sa.select(tasks_labels.c.task_id, tasks_labels.c.label_id).where(
+        tasks_labels.c.task_id.in_([key[0] for key in keys]),
+        labels_readable(tasks_labels.c.label_id, actor),
+    )
+    found: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for row in (await session.execute(stmt)).all():
+        found.setdefault(tuple(row[:1]), []).append(tuple(row[1:]))
+    return {key: sorted(linked) for key, linked in found.items()}
+
+
+async def linked_rows_labels(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> list[tuple[tuple[Any, ...], Label]]:
+    """(source key, linked row) of every readable label linked to these rows, in the
+    label list's order (one statement)."""
+    if not keys:
+        return []
+    stmt = (
+        sa.select(tasks_labels.c.task_id, Label)
+        .join(Label, Label.id == tasks_labels.c.label_id)
+        .where(
+            tasks_labels.c.task_id.in_([key[0] for key in keys]), label_queries.read_scope(actor)
+        )
+        .order_by(Label.created_at.desc(), Label.id.desc())
+    )
+    return [(tuple(row[:-1]), row[-1]) for row in (await session.execute(stmt)).all()]
+
+
+async def readable_labels(
+    *, session: AsyncSession, actor: Actor, keys: Sequence[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    """Which of these label keys the actor may read."""
+    if not keys:
+        return set()
+    stmt = sa.select(Label.id).where(
+        Label.id.in_([key[0] for key in keys]), label_queries.read_scope(actor)
+    )
+    return {tuple(row) for row in (await session.execute(stmt)).all()}
+
+
+async def set_labels(
+    *, session: AsyncSession, id: uuid.UUID, keys: Sequence[tuple[Any, ...]], replace: bool
+) -> None:
+    """Link exactly these keys (with `replace`, unlink every other one); no checks here."""
+    if replace:
+        stmt = sa.delete(tasks_labels).where(tasks_labels.c.task_id == id)
+        if keys:
+            stmt = stmt.where(tasks_labels.c.label_id.not_in([key[0] for key in keys]))
+        await session.execute(stmt)
+    if keys:
+        rows = [
+            {
+                "task_id": id,
+                "label_id": key[0],
+            }
+            for key in keys
+        ]
+        await session.execute(_insert_links(session, tasks_labels), rows)
+
+
+async def attach_label(*, session: AsyncSession, id: uuid.UUID, label_id: uuid.UUID) -> None:
+    """Link one label (nothing happens when it is linked already); no checks here."""
+    stmt = _insert_links(session, tasks_labels).values(task_id=id, label_id=label_id)
+    await session.execute(stmt)
+
+
+async def detach_label(*, session: AsyncSession, id: uuid.UUID, label_id: uuid.UUID) -> None:
+    """Unlink one label (nothing happens when it was not linked); no checks here."""
+    stmt = sa.delete(tasks_labels).where(
+        tasks_labels.c.task_id == id, tasks_labels.c.label_id == label_id
+    )
+    await session.execute(stmt)

@@ -10,11 +10,13 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel, BeforeValidator, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
+from probeapp.entities.labels.schemas import LabelPage, LabelRead
 from probeapp.entities.tasks import actions
 from probeapp.entities.tasks.schemas import TaskCreate, TaskPage, TaskRead, TaskUpdate
 
@@ -29,6 +31,26 @@ def _query_bool(value: object) -> object:
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+# The reverse side of the many fields: below the target's path (`GET /tags/{tag_id}/posts`).
+links_router = APIRouter(tags=["tasks"])
+
+
+class TaskReadIncluded(TaskRead):
+    """A task as `?include=` returns it: only the keys it names are present."""
+
+    labels: list[LabelRead] = Field(
+        default_factory=list,
+        description="The linked labels you may read, when included (at most 100).",
+    )
+
+
+class TaskPageIncluded(Page[TaskReadIncluded]):
+    """A page of tasks as `?include=` returns it."""
+
+
+INCLUDE = Query(
+    description="Comma-separated ref and many fields to include: labels.",
+)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -53,7 +75,8 @@ def _links() -> dict[str, Any]:
 
 @router.get(
     "",
-    response_model=TaskPage,
+    response_model=TaskPageIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422),
     operation_id="list_tasks",
 )
@@ -63,6 +86,8 @@ async def list_tasks(
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     done: QueryBool | None = None,
+    label_id: uuid.UUID | None = None,
+    include: Annotated[str | None, INCLUDE] = None,
 ) -> TaskPage:
     """List tasks; pass `next_cursor` as `cursor` for the next page."""
     result = await actions.list_tasks(
@@ -71,19 +96,28 @@ async def list_tasks(
         cursor=cursor,
         limit=limit,
         done=done,
+        label_id=label_id,
+        include=include,
     )
     return unwrap(result)
 
 
 @router.get(
     "/{id}",
-    response_model=TaskRead,
+    response_model=TaskReadIncluded,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 404, 422),
     operation_id="get_task",
 )
-async def get_task(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> TaskRead:
+async def get_task(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    include: Annotated[str | None, INCLUDE] = None,
+) -> TaskRead:
     """One task."""
-    return unwrap(await actions.get_task(session=session, actor=actor, id=id))
+    result = await actions.get_task(session=session, actor=actor, id=id, include=include)
+    return unwrap(result)
 
 
 @router.post(
@@ -130,3 +164,75 @@ async def delete_task(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Re
     """Delete a task."""
     unwrap(await actions.delete_task(session=session, actor=actor, id=id))
     return Response(status_code=204)
+
+
+@router.get(
+    "/{id}/labels",
+    response_model=LabelPage,
+    responses=error_responses(401, 404, 422),
+    operation_id="list_task_labels",
+)
+async def list_task_labels(
+    session: SessionDep,
+    actor: ActorDep,
+    id: uuid.UUID,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> LabelPage:
+    """The labels linked to a task (those you may read), a page at a time."""
+    result = await actions.list_task_labels(
+        session=session, actor=actor, id=id, cursor=cursor, limit=limit
+    )
+    return unwrap(result)
+
+
+@router.put(
+    "/{id}/labels/{label_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 422),
+    operation_id="attach_task_label",
+)
+async def attach_task_label(
+    session: SessionDep, actor: ActorDep, id: uuid.UUID, label_id: uuid.UUID
+) -> Response:
+    """Link a label to a task (linking twice is one link)."""
+    result = await actions.attach_task_label(session=session, actor=actor, id=id, label_id=label_id)
+    unwrap(result)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{id}/labels/{label_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 422),
+    operation_id="detach_task_label",
+)
+async def detach_task_label(
+    session: SessionDep, actor: ActorDep, id: uuid.UUID, label_id: uuid.UUID
+) -> Response:
+    """Unlink a label from a task (also when it was not linked)."""
+    result = await actions.detach_task_label(session=session, actor=actor, id=id, label_id=label_id)
+    unwrap(result)
+    return Response(status_code=204)
+
+
+@links_router.get(
+    "/labels/{label_id}/tasks",
+    response_model=TaskPage,
+    responses=error_responses(401, 404, 422),
+    operation_id="list_label_tasks",
+)
+async def list_label_tasks(
+    session: SessionDep,
+    actor: ActorDep,
+    label_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> TaskPage:
+    """The tasks you may read that link to a label, a page at a time."""
+    result = await actions.list_label_tasks(
+        session=session, actor=actor, label_id=label_id, cursor=cursor, limit=limit
+    )
+    return unwrap(result)

@@ -10,7 +10,14 @@ import datetime
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from probeapp.core.pagination import Page
@@ -32,6 +39,20 @@ def _reject_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_reject_nul)]
 
 
+def _distinct_labels(keys: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Duplicates collapse; at most 100 distinct keys (the target list's page limit)."""
+    distinct = sorted(set(keys))
+    if len(distinct) > 100:
+        raise ValueError("at most 100 distinct keys")
+    return distinct
+
+
+# The whole set of linked labels: given on create or update, it replaces the links.
+Labelids = Annotated[
+    list[Annotated[uuid.UUID, Field(strict=False)]], AfterValidator(_distinct_labels)
+]
+
+
 class TaskCreate(BaseModel):
     """The body of `POST /tasks`."""
 
@@ -40,6 +61,7 @@ class TaskCreate(BaseModel):
     title: Annotated[Text, StringConstraints(max_length=200)]
     done: bool = False
     due: IsoDate | None = None
+    label_ids: Labelids | None = None
 
 
 class TaskUpdate(BaseModel):
@@ -50,8 +72,9 @@ class TaskUpdate(BaseModel):
     title: Annotated[Text, StringConstraints(max_length=200)] | SkipJsonSchema[None] = None
     done: bool | SkipJsonSchema[None] = None
     due: IsoDate | None = None
+    label_ids: Labelids | SkipJsonSchema[None] = None
 
-    @field_validator("title", "done")
+    @field_validator("title", "done", "label_ids")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """Leaving a key out keeps the value; null would empty a NOT NULL column."""
@@ -61,9 +84,11 @@ class TaskUpdate(BaseModel):
 
 
 class TaskRead(BaseModel):
-    """A task as the API returns it."""
+    """A task as the API returns it.
+    The rows named by `?include=` are added under their field's name (extra keys; the routes'
+    OpenAPI models type them)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="allow")
 
     id: uuid.UUID
     user_id: uuid.UUID
@@ -72,6 +97,8 @@ class TaskRead(BaseModel):
     due: datetime.date | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    # the linked labels the reader may read, sorted
+    label_ids: list[uuid.UUID]
 
 
 class TaskPage(Page[TaskRead]):
