@@ -64,7 +64,15 @@ STEPS: list[tuple[str, list[Edit], bool]] = [
         ],
         False,
     ),
-    ("drop a field", [("job.yaml", "  due: date?\n", "")], True),
+    (
+        "drop a field",
+        # (and the statistic that counts by it)
+        [
+            ("job.yaml", "  due: date?\n", ""),
+            ("job.yaml", "  due_per_week: {period: week, on: due}\n", ""),
+        ],
+        True,
+    ),
 ]
 
 

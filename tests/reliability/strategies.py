@@ -436,6 +436,7 @@ class Focus:
     self_ref: bool = False
     composite: bool = False
     many: bool = False  # the last entity gets a many field to the first and one to itself
+    stats: bool = False  # every entity gets statistics (DESIGN §9.3)
 
 
 def _unique_set(
@@ -594,12 +595,53 @@ def build_spec_set(
             keyed = (spec if target == name else specs[target]).get("primary_key")
             if d.boolean() and not keyed:  # a many filter needs a one-column target key
                 spec.setdefault("list", {}).setdefault("filters", []).append(fname)
+        stats = _stats(d, spec, fields, specs) if focus.stats or d.integer(0, 3) == 0 else {}
+        if stats:
+            spec["stats"] = stats
         if fields:
             short = d.boolean()
             spec["fields"] = {f: (_short(s) if short else s) for f, s in fields.items()}
         specs[name] = spec
     _leave_room_for_parents(specs)
     return specs
+
+
+def _stats(
+    d: Draw, spec: dict[str, Any], fields: dict[str, dict[str, Any]], specs: SpecSet
+) -> dict[str, Any]:
+    """One to three statistics of what the entity has: periods on its dates and datetimes (and
+    `created_at`), groups by its enums, bools and refs to one-column keys, aggregates of its
+    numbers; never of a secret field."""
+
+    def kinds(*wanted: str) -> list[str]:
+        return [f for f, s in fields.items() if s["type"] in wanted and not s.get("secret")]
+
+    temporal = ["created_at"] * spec.get("timestamps", True) + kinds("date", "datetime")
+    groups = kinds("enum", "bool") + [
+        f
+        for f in kinds("ref")
+        if "primary_key"
+        not in (spec if fields[f]["to"] == spec["entity"] else specs[fields[f]["to"]])
+    ]
+    numbers = kinds("int", "bigint", "float", "decimal")
+    out: dict[str, Any] = {}
+    for i in range(d.integer(1, 3)):
+        stat: dict[str, Any] = {}
+        if temporal and (not groups or d.boolean()):
+            on = d.choice(temporal)
+            dated = on != "created_at" and fields[on]["type"] == "date"
+            stat["period"] = d.choice(["day", "week", "month", "year", *(["hour"] * (not dated))])
+            if on != "created_at" or d.boolean():
+                stat["on"] = on
+        if groups and ("period" not in stat or d.boolean()):
+            stat["group"] = d.choice(groups)
+        if not stat:
+            break
+        for fn in ("sum", "avg", "min", "max"):
+            if numbers and d.boolean():
+                stat[fn] = d.subset(numbers, min_size=1, max_size=2)
+        out[f"stat_{i}"] = stat
+    return out
 
 
 def _ref_targets(name: str, spec: dict[str, Any]) -> list[str]:
@@ -696,6 +738,7 @@ def gate_focus(seed: int) -> Focus:
         self_ref=count == 3,
         composite=True,
         many=seed % 2 == 0,
+        stats=seed % 2 == 1,
     )
 
 

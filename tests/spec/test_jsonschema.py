@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from scaffold.spec.jsonschema import spec_json_schema, spec_json_schema_text
-from scaffold.spec.models import ENTITY_KEYS, FIELD_KEYS, LIST_KEYS
+from scaffold.spec.models import ENTITY_KEYS, FIELD_KEYS, LIST_KEYS, STAT_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "specs").glob("*.yaml"))
@@ -24,7 +24,17 @@ def test_schema_is_valid_json_schema() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_schema_accepts_the_examples(path: Path) -> None:
-    jsonschema.validate(yaml.safe_load(path.read_text()), spec_json_schema())
+    jsonschema.validate(_yaml12(yaml.safe_load(path.read_text())), spec_json_schema())
+
+
+def _yaml12(data: object) -> object:
+    """PyYAML reads YAML 1.1, where the key `on` is `true`; editors (YAML 1.2) and scaffold read
+    it as the string it looks like."""
+    if isinstance(data, dict):
+        return {("on" if key is True else key): _yaml12(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_yaml12(item) for item in data]
+    return data
 
 
 def test_schema_rejects_unknown_keys_and_types() -> None:
@@ -41,6 +51,22 @@ def test_schema_knows_many_fields() -> None:
     assert validator.is_valid({"entity": "post", "fields": fields, "list": {"filters": ["tags"]}})
     for bad in ({"type": "many"}, {"type": "many", "to": "tag", "required": False}):
         assert not validator.is_valid({"entity": "post", "fields": {"tags": bad}})
+
+
+def test_schema_knows_statistics() -> None:
+    validator = jsonschema.Draft202012Validator(spec_json_schema())
+
+    def valid(stats: object) -> bool:
+        return validator.is_valid({"entity": "expense", "stats": stats})
+
+    assert valid({"per_day": {"period": "day", "on": "spent_at", "sum": ["amount"]}})
+    assert valid({"by_kind": {"group": "kind", "avg": "amount"}})
+    assert not valid({"nothing": {"sum": ["amount"]}})  # neither a period nor a group
+    assert not valid({"daily": {"period": "daily"}})
+    assert not valid({"daily": {"period": "day", "median": ["amount"]}})
+    assert not valid({"by_kind": {"group": "kind", "on": "spent_at"}})  # `on` needs a period
+    assert not valid({"Per-Day": {"period": "day"}})
+    assert not validator.is_valid({"entity": "expense", "stats_cache_seconds": -1})
 
 
 def test_schema_knows_via_on_many_fields_only() -> None:
@@ -64,6 +90,7 @@ def test_schema_and_models_agree_on_keys() -> None:
     assert set(schema["properties"]) == set(ENTITY_KEYS)
     assert set(schema["$defs"]["field"]["properties"]) == set(FIELD_KEYS)
     assert set(schema["properties"]["list"]["properties"]) == set(LIST_KEYS)
+    assert set(schema["$defs"]["stat"]["properties"]) == set(STAT_KEYS)
 
 
 def test_cli_prints_the_schema() -> None:

@@ -136,7 +136,8 @@ class Index:
     # Portable SQL predicate of a partial index ("status = 'open'"), rendered as both
     # postgresql_where and sqlite_where.
     where: str | None = None
-    purpose: str = "spec"  # "spec" | "fk" | "owner" | "keyset" | "field" (field `index: true`)
+    # "spec" | "fk" | "owner" | "keyset" | "field" (field `index: true`) | "stats"
+    purpose: str = "spec"
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,41 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """One aggregate of a statistic: `sum_amount` is the sum of field `amount`."""
+
+    fn: str  # "sum" | "avg" | "min" | "max"
+    field: str  # the spec field ("amount")
+    column: str  # its column ("amount")
+    kind: str  # "int" | "bigint" | "float" | "decimal"
+    key: str  # as exchanged: "sum_amount"
+    scale: int | None = None  # a decimal's scale: answers are strings with this many places
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One statistic of `stats:` (DESIGN §9.3): `GET /<plural>/stats/<name>`.
+
+    Rows are counted per bucket of `period` (the wall-clock hour, day, week, month or year of
+    column `on` in the requested zone) and/or per value of `group`; each item carries `count` and
+    the aggregates. Semantics are written down in docs/runtime-contract.md ("Statistics").
+    """
+
+    name: str  # "per_day"
+    class_name: str  # "PerDay" (its schemas: `<Entity>Stat<PerDay>`, `...Stats`)
+    period: str | None = None  # "hour" | "day" | "week" | "month" | "year"
+    on: str | None = None  # the column bucketed ("created_at", "spent_at")
+    on_kind: str | None = None  # "datetime" | "date"
+    group: str | None = None  # the group key as exchanged ("kind", "category_id")
+    group_column: str | None = None  # its column
+    group_kind: str | None = None  # "enum" | "bool" | "ref"
+    group_py_type: str | None = None  # "str", "bool", "uuid.UUID"
+    group_values: tuple[str, ...] = ()  # an enum's values, in spec order
+    group_nullable: bool = False
+    aggregates: tuple[Aggregate, ...] = ()
+
+
+@dataclass(frozen=True)
 class Entity:
     name: str  # "comment" (snake_case, singular)
     plural: str  # "comments"
@@ -339,6 +375,8 @@ class Entity:
     listing: Listing
     renamed_from: str | None = None
     many: tuple[Many, ...] = ()  # `type: many` fields, in spec order
+    stats: tuple[Stat, ...] = ()  # `stats:`, in spec order
+    stats_cache_seconds: int = 0  # how long a statistic's answer may be served from the cache
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -496,6 +534,7 @@ def _build(tp: Any, data: Any) -> Any:
 
 
 __all__ = [
+    "Aggregate",
     "CheckConstraint",
     "Column",
     "Entity",
@@ -512,6 +551,7 @@ __all__ = [
     "PrimaryKey",
     "Ref",
     "Schema",
+    "Stat",
     "Table",
     "UniqueConstraint",
     "dump_json",

@@ -175,6 +175,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "ConfigDict",
         "DataError",
         "Decimal",
+        "FastAPI",
         "Email",
         "Field",
         "IntegrityError",
@@ -184,18 +185,25 @@ IMPORTED_CLASS_NAMES = frozenset(
         "JsonValue",
         "Literal",
         "Mapped",
+        "Measure",
         "Page",
         "Query",
+        "RANGES",  # constants of the statistics tests (no entity's class is all capitals)
         "Response",
         "SessionDep",
         "SkipJsonSchema",
+        "Span",
+        "StatsInputError",
         "StrictDecimal",
         "StringConstraints",
         "TypeVar",
+        "UTC",
         "Url",
         "UtcDateTime",
         "ValidationError",
         "WithJsonSchema",
+        "ZONES",
+        "ZoneInfo",
     }
 )
 
@@ -207,6 +215,10 @@ def clashes_with_import(entity: str) -> bool:
 
 # Plurals (module folders) that would clash with files next to them.
 RESERVED_MODULES = frozenset({"registry", "factories", "conftest"})
+
+# Plurals whose route (`/<plural>`) the app already serves: FastAPI's documentation pages, the
+# liveness probe, the audit log (DESIGN §9.4).
+RESERVED_ROUTES = frozenset({"docs", "redoc", "health", "audit_events"})
 
 # Hard keywords plus the soft keywords `match` and `case`; not `type` (a soft keyword since
 # 3.12, and a fine field name). Fixed here so every Python version accepts the same specs.

@@ -24,6 +24,7 @@ from scaffold.render.literals import (
     py_literal,
     regex_literal,
 )
+from scaffold.render.stats import StatView, stats_of
 from scaffold.render.testvalues import Case, cases_for, kept_default, sample_source
 
 STRING_KINDS = frozenset({"string", "text", "password", "email", "url", "enum"})
@@ -389,6 +390,11 @@ class EntityView:
     def links(self) -> list[LinkView]:
         """This entity's many fields (render/links.py)."""
         return links_of(self)
+
+    @cached_property
+    def stats(self) -> list[StatView]:
+        """This entity's statistics (render/stats.py)."""
+        return stats_of(self)
 
     @cached_property
     def includable(self) -> list[str]:

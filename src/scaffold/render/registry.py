@@ -22,6 +22,7 @@ class Template:
     # Output path relative to the project root; formatted with src, package, module, plural.
     output: str
     applies: Callable[[Entity], bool] | None = None
+    # a project template is rendered when some entity passes `applies` (always without it)
     python: bool = True
 
     def path_for(self, *, src: str, package: str, entity: Entity | None = None) -> str:
@@ -43,6 +44,14 @@ def _has_links(entity: Entity) -> bool:
     return entity.api and bool(entity.many)
 
 
+def _has_stats(entity: Entity) -> bool:
+    return bool(entity.stats)
+
+
+def _has_stats_api(entity: Entity) -> bool:
+    return entity.api and bool(entity.stats)
+
+
 ENTITY_DIR = "{src}/{package}/entities/{module}"
 
 TEMPLATES: tuple[Template, ...] = (
@@ -51,19 +60,45 @@ TEMPLATES: tuple[Template, ...] = (
     Template("schemas.py.jinja", "entity", ENTITY_DIR + "/schemas.py"),
     Template("queries.py.jinja", "entity", ENTITY_DIR + "/queries.py"),
     Template("actions.py.jinja", "entity", ENTITY_DIR + "/actions.py"),
+    Template("stats.py.jinja", "entity", ENTITY_DIR + "/stats.py", applies=_has_stats),
     Template("routes.py.jinja", "entity", ENTITY_DIR + "/routes.py", applies=_has_api),
     # The generated tests drive the HTTP routes; an entity without routes (`api: false`) gets
     # tests of its actions instead.
-    Template("test_entity.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_has_api),
-    Template("test_actions.py.jinja", "entity", "tests/entities/test_{plural}.py", applies=_no_api),
     Template(
-        "test_links.py.jinja", "entity", "tests/entities/test_{plural}_links.py", applies=_has_links
+        "test_entity.py.jinja",
+        "entity",
+        "tests/entities/test_{plural}.py",
+        applies=_has_api,
+    ),
+    Template(
+        "test_actions.py.jinja",
+        "entity",
+        "tests/entities/test_{plural}.py",
+        applies=_no_api,
+    ),
+    Template(
+        "test_links.py.jinja",
+        "entity",
+        "tests/entities/test_{plural}_links.py",
+        applies=_has_links,
+    ),
+    Template(
+        "test_stats.py.jinja",
+        "entity",
+        "tests/entities/test_{plural}_stats.py",
+        applies=_has_stats_api,
     ),
     Template("entity_factories.py.jinja", "entity", "tests/entities/factories_{plural}.py"),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
     Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
     Template("factory_support.py.jinja", "project", "tests/entities/factory_support.py"),
     Template("factories.py.jinja", "project", "tests/entities/factories.py"),
+    Template(
+        "stats_support.py.jinja",
+        "project",
+        "tests/entities/stats_support.py",
+        applies=_has_stats_api,
+    ),
 )
 
 
@@ -72,7 +107,9 @@ def applicable(schema: Schema) -> list[tuple[Template, Entity | None]]:
     pairs: list[tuple[Template, Entity | None]] = []
     for template in TEMPLATES:
         if template.scope == "project":
-            if schema.entities:
+            if schema.entities and (
+                template.applies is None or any(template.applies(e) for e in schema.entities)
+            ):
                 pairs.append((template, None))
             continue
         for entity in schema.entities:

@@ -69,6 +69,43 @@ def _field_long() -> dict[str, Any]:
     }
 
 
+def _stat() -> dict[str, Any]:
+    names: dict[str, Any] = {
+        "oneOf": [_NAME, {"type": "array", "items": _NAME, "minItems": 1}],
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "anyOf": [{"required": ["period"]}, {"required": ["group"]}],
+        "properties": {
+            "period": {
+                "enum": ["hour", "day", "week", "month", "year"],
+                "description": "Count per wall-clock period in the zone asked for (weeks from "
+                "Monday).",
+            },
+            "on": {
+                **_NAME,
+                "description": "The date or datetime field (default created_at).",
+            },
+            "group": {
+                **_NAME,
+                "description": "Count per value of an enum, bool or ref field.",
+            },
+            "sum": {**names, "description": "Numeric fields to sum."},
+            "avg": {**names, "description": "Numeric fields to average."},
+            "min": {
+                **names,
+                "description": "Numeric fields whose smallest value to give.",
+            },
+            "max": {
+                **names,
+                "description": "Numeric fields whose largest value to give.",
+            },
+        },
+        "dependentRequired": {"on": ["period"]},
+    }
+
+
 def spec_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one spec file."""
     field_short = {
@@ -163,9 +200,23 @@ def spec_json_schema() -> dict[str, Any]:
                 ],
                 "description": "Default `id`; a list gives a composite key that includes id.",
             },
-            "renamed_from": {**_NAME, "description": "Previous entity name (a table rename)."},
+            "renamed_from": {
+                **_NAME,
+                "description": "Previous entity name (a table rename).",
+            },
+            "stats": {
+                "type": ["object", "null"],
+                "description": "Statistics: `GET /<plural>/stats/<name>` (docs/spec-language.md).",
+                "propertyNames": {"pattern": NAME_PATTERN, "maxLength": 40},
+                "additionalProperties": {"$ref": "#/$defs/stat"},
+            },
+            "stats_cache_seconds": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How long a statistic's answer may be cached (default 0: never).",
+            },
         },
-        "$defs": {"field": _field_long()},
+        "$defs": {"field": _field_long(), "stat": _stat()},
     }
 
 

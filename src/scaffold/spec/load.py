@@ -15,7 +15,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from scaffold.errors import Diagnostic, Location, SpecErrors
-from scaffold.spec.models import ENTITY_KEYS, FIELD_KEYS, INDEX_KEYS, LIST_KEYS, EntitySpec
+from scaffold.spec.models import (
+    ENTITY_KEYS,
+    FIELD_KEYS,
+    INDEX_KEYS,
+    LIST_KEYS,
+    STAT_KEYS,
+    EntitySpec,
+)
 from scaffold.spec.shorthand import FIELD_TYPES, ShorthandError, type_hint
 from scaffold.spec.yamlpos import Pos, PosDict, PosList, YamlError, load_yaml
 
@@ -254,6 +261,8 @@ def _allowed_keys(parts: list[str | int]) -> tuple[str, ...]:
         return INDEX_KEYS
     if head == "list" and len(parts) == 2:
         return LIST_KEYS
+    if head == "stats" and len(parts) == 3:
+        return STAT_KEYS
     return ()
 
 
@@ -274,6 +283,8 @@ def _where(parts: list[str | int]) -> str:
         return f" in `indexes[{parts[1]}]`"
     if parts and parts[0] == "list":
         return " in `list`"
+    if len(parts) >= 2 and parts[0] == "stats":
+        return f" in statistic `{parts[1]}`"
     return ""
 
 

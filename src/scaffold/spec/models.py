@@ -112,6 +112,28 @@ class ListSpec(_Strict):
     filters: list[str] = Field(default_factory=list)
 
 
+Period = Literal["hour", "day", "week", "month", "year"]
+
+
+class StatSpec(_Strict):
+    """One entry of `stats:` (DESIGN §9.3): buckets of a period and/or groups, with aggregates."""
+
+    period: Period | None = None
+    on: str | None = None
+    group: str | None = None
+    sum: list[str] = Field(default_factory=list)
+    avg: list[str] = Field(default_factory=list)
+    min: list[str] = Field(default_factory=list)
+    max: list[str] = Field(default_factory=list)
+
+    @field_validator("sum", "avg", "min", "max", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [value]
+        return value
+
+
 class EntitySpec(_Strict):
     """One spec file."""
 
@@ -131,6 +153,15 @@ class EntitySpec(_Strict):
     api: bool = True
     primary_key: list[str] | None = None
     renamed_from: str | None = None
+    stats: dict[str, StatSpec] = Field(default_factory=dict)
+    stats_cache_seconds: int = Field(default=0, ge=0)
+
+    @field_validator("stats", mode="before")
+    @classmethod
+    def _stats(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        return value
 
     @field_validator("owner", mode="before")
     @classmethod
@@ -183,3 +214,4 @@ ENTITY_KEYS = tuple(
 FIELD_KEYS = tuple(FieldSpec.model_fields)
 INDEX_KEYS = tuple(IndexSpec.model_fields)
 LIST_KEYS = tuple(ListSpec.model_fields)
+STAT_KEYS = tuple(StatSpec.model_fields)

@@ -8,8 +8,8 @@ The decisions it encodes are written down in docs/spec-language.md.
 It runs as passes over one shared `Context` (context.py), each pass a module of one concern:
 names.py (entities, names), fields.py (scalar fields), refs.py (primary keys, refs, table
 order), ownership.py, keys.py (uniques, listing), indexing.py (indexes), build.py (the
-`Entity`), relations.py (many fields: their `Many` and link tables), testvalues.py (values the
-generated tests can write). `_run` is the recipe.
+`Entity`), stats.py (statistics and their indexes), relations.py (many fields: their `Many`
+and link tables), testvalues.py (values the generated tests can write). `_run` is the recipe.
 """
 
 from __future__ import annotations

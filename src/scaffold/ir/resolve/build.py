@@ -8,8 +8,15 @@ from typing import Any
 
 from scaffold.ir import naming
 from scaffold.ir.columns import ENUM_LENGTH, id_column, sa_text, timestamp_column
-from scaffold.ir.model import CheckConstraint, Column, Entity, Listing, PrimaryKey, Table
-from scaffold.ir.resolve import indexing, keys
+from scaffold.ir.model import (
+    CheckConstraint,
+    Column,
+    Entity,
+    Listing,
+    PrimaryKey,
+    Table,
+)
+from scaffold.ir.resolve import indexing, keys, stats
 from scaffold.ir.resolve.context import Context, Ent
 
 
@@ -106,7 +113,10 @@ def build_entity(ctx: Context, ent: Ent) -> Entity | None:
     fks = tuple(i.fk for i in ent.fields.values() if i.fk is not None)
     uniques = keys.uniques(ctx, ent, pk)
     listing_order, listing_rest = keys.listing(ctx, ent, uniques, pk)
-    indexes = indexing.indexes(ctx, ent, pk, uniques, listing_order)
+    stat_list, stat_indexes = stats.stats(ctx, ent)
+    indexes = indexing.indexes(ctx, ent, pk, uniques, listing_order, stat_indexes)
+    if len(stat_list) != len(spec.stats):
+        return None
     if indexes is None or listing_order is None or listing_rest is None:
         return None
     keyset_columns, filters, default_limit, max_limit = listing_rest
@@ -155,6 +165,8 @@ def build_entity(ctx: Context, ent: Ent) -> Entity | None:
             keyset_index=keyset_name,
         ),
         renamed_from=spec.renamed_from,
+        stats=stat_list,
+        stats_cache_seconds=spec.stats_cache_seconds,
     )
 
 

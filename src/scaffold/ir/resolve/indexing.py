@@ -1,8 +1,10 @@
 """Indexes: those of fields, owners, foreign keys and the keyset order, those written in
-`indexes` (with their partial-index `where`), less those a key already covers."""
+`indexes` (with their partial-index `where`), those statistics need, less those a key already
+covers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from scaffold.ir import naming
@@ -19,6 +21,7 @@ def indexes(
     pk: PrimaryKey,
     uniques: tuple[UniqueConstraint, ...],
     order: tuple[OrderKey, ...] | None,
+    stat_columns: Sequence[tuple[str, ...]] = (),
 ) -> tuple[Index, ...] | None:
     spec = ent.spec
     loaded = ent.loaded
@@ -86,6 +89,8 @@ def indexes(
         # `user_id = me OR visibility = 'public'`: the owner's branch needs its own index
         own = ("user_id", *keyset_cols)
         candidates.append(Index(naming.ix_name(table, own), own, purpose="keyset"))
+    for cols in stat_columns:  # scope columns, then what a statistic buckets or groups by
+        candidates.append(Index(naming.ix_name(table, cols), cols, purpose="stats"))
     covered = {pk.columns} | {u.columns for u in uniques}
     out: list[Index] = []
     seen: dict[tuple[tuple[str, ...], bool, str | None], Index] = {}

@@ -151,6 +151,14 @@ def collect_entities(ctx: Context) -> None:
                 f"set `plural:` for entity `{spec.entity}` to another word",
             )
             continue
+        if plural in naming.RESERVED_ROUTES:
+            ctx.err(
+                where,
+                f"plural `{plural}` of entity `{spec.entity}` would route to `/{plural}`, which "
+                "the app already serves",
+                f"set `plural:` for entity `{spec.entity}` to another word",
+            )
+            continue
         table = spec.table or plural
         where_t = loaded.at("table") if spec.table else where
         advice = None if spec.table else f"set `table:` for entity `{spec.entity}`"

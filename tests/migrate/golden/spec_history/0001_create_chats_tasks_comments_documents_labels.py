@@ -7,11 +7,11 @@ specs/vote.yaml.
 
 Changes:
 - create table chats (7 columns, 3 indexes)
-- create table tasks (7 columns, 2 indexes)
+- create table tasks (7 columns, 4 indexes)
 - create table comments (7 columns, 4 indexes, 1 foreign key)
 - create table documents (7 columns, 2 indexes)
 - create table labels (6 columns, 2 indexes)
-- create table messages (7 columns, 2 indexes, 1 foreign key)
+- create table messages (7 columns, 3 indexes, 1 foreign key)
 - create table suggestions (10 columns, 3 indexes, 1 foreign key)
 - create table tasks_labels (3 columns, 1 index, 2 foreign keys)
 - create table users (5 columns, 1 index)
@@ -84,6 +84,8 @@ def upgrade() -> None:
         ["user_id", "created_at", "id"],
         unique=False,
     )
+    op.create_index(op.f("ix_tasks_user_id_done"), "tasks", ["user_id", "done"], unique=False)
+    op.create_index(op.f("ix_tasks_user_id_due"), "tasks", ["user_id", "due"], unique=False)
     op.create_table(
         "comments",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -182,6 +184,7 @@ def upgrade() -> None:
         sa.CheckConstraint("length(role) <= 32", name=op.f("ck_messages_role_max_length")),
     )
     op.create_index(op.f("ix_messages_chat_id"), "messages", ["chat_id"], unique=False)
+    op.create_index(op.f("ix_messages_created_at"), "messages", ["created_at"], unique=False)
     op.create_index(
         op.f("ix_messages_created_at_id"), "messages", ["created_at", "id"], unique=False
     )

@@ -12,7 +12,7 @@ Use them as field types, with constraints added the usual way:
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated
 
@@ -44,6 +44,23 @@ def _utc_datetime(value: object) -> datetime:
             raise ValueError("the datetime needs a timezone, e.g. 2024-05-01T12:00:00Z")
         return parsed.astimezone(UTC)
     raise ValueError("expected an ISO 8601 datetime with a timezone, e.g. 2024-05-01T12:00:00Z")
+
+
+_SPACED_OFFSET = re.compile(r"(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})")
+
+
+def parse_instant(value: str, zone: tzinfo) -> datetime:
+    """A query parameter as a UTC instant: an ISO 8601 datetime with a timezone, or a date (the
+    first instant of that day in `zone`). An offset's `+` that arrived unescaped in a query string
+    (as a space) is read as a `+`. Raises ValueError with a message for people."""
+    text = value.strip()
+    spaced = _SPACED_OFFSET.fullmatch(value)
+    if spaced:
+        text = f"{spaced.group(1)}+{spaced.group(2)}"
+    if _ISO_DATE.fullmatch(text):
+        day = _iso_date(text)
+        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    return _utc_datetime(text)
 
 
 def _iso_date(value: object) -> date:

@@ -35,6 +35,7 @@ class Message(Base):
         sa.CheckConstraint("length(role) <= 32", name=conv("ck_messages_role_max_length")),
         sa.Index(conv("ix_messages_chat_id"), "chat_id"),
         sa.Index(conv("ix_messages_created_at_id"), "created_at", "id"),
+        sa.Index(conv("ix_messages_created_at"), "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

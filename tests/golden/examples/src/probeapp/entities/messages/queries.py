@@ -96,6 +96,15 @@ async def list_page(
     return rows[:limit], len(rows) > limit
 
 
+def list_conditions(
+    actor: Actor,
+    chat_id: uuid.UUID | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of the list: the actor's scope and the filters given (statistics
+    count exactly these rows)."""
+    return _filters(actor, chat_id)
+
+
 async def count(
     *,
     session: AsyncSession,

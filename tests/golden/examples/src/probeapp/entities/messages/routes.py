@@ -15,9 +15,11 @@ from pydantic import BaseModel, Field
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
 from probeapp.core.pagination import Page
+from probeapp.core.results import ActionResult
+from probeapp.core.stats import STATS_FROM, STATS_TO, STATS_TZ
 from probeapp.db import SessionDep
 from probeapp.entities.chats.schemas import ChatRead
-from probeapp.entities.messages import actions
+from probeapp.entities.messages import actions, stats
 from probeapp.entities.messages.schemas import (
     MessageCreate,
     MessagePage,
@@ -26,6 +28,62 @@ from probeapp.entities.messages.schemas import (
 )
 
 router = APIRouter(prefix="/messages", tags=["messages"])
+
+
+@router.get(
+    "/stats/per_day",
+    response_model=stats.MessageStatsPerDay,
+    responses=error_responses(401, 422),
+    operation_id="stats_messages_per_day",
+)
+async def stats_messages_per_day(
+    session: SessionDep,
+    actor: ActorDep,
+    from_: Annotated[str, Query(alias="from", description=STATS_FROM)],
+    to: Annotated[str, Query(description=STATS_TO)],
+    tz: Annotated[str, Query(description=STATS_TZ)] = "UTC",
+    chat_id: uuid.UUID | None = None,
+) -> stats.MessageStatsPerDay:
+    """Statistic `per_day`: messages per day of `created_at`.
+
+    It counts the rows the list would show (with the same filters)."""
+    result = await stats.stats_per_day(
+        session=session,
+        actor=actor,
+        from_=from_,
+        to=to,
+        tz=tz,
+        chat_id=chat_id,
+    )
+    return unwrap(result)
+
+
+@router.get(
+    "/stats/by_chat",
+    response_model=stats.MessageStatsByChat,
+    responses=error_responses(401, 422),
+    operation_id="stats_messages_by_chat",
+)
+async def stats_messages_by_chat(
+    session: SessionDep,
+    actor: ActorDep,
+    chat_id: uuid.UUID | None = None,
+) -> stats.MessageStatsByChat:
+    """Statistic `by_chat`: messages per `chat_id`.
+
+    It counts the rows the list would show (with the same filters)."""
+    result = await stats.stats_by_chat(
+        session=session,
+        actor=actor,
+        chat_id=chat_id,
+    )
+    return unwrap(result)
+
+
+@router.get("/stats/{name}", include_in_schema=False)
+async def unknown_messages_statistic(name: str) -> None:
+    """Any other statistic: 404 (registered after the statistics, before the rows' routes)."""
+    unwrap(ActionResult[None].failure("not_found", f"message has no statistic named {name!r}"))
 
 
 class MessageReadIncluded(MessageRead):

@@ -28,6 +28,8 @@ class Task(Base):
         sa.CheckConstraint("length(title) <= 200", name=conv("ck_tasks_title_max_length")),
         sa.Index(conv("ix_tasks_user_id"), "user_id"),
         sa.Index(conv("ix_tasks_user_id_created_at_id"), "user_id", "created_at", "id"),
+        sa.Index(conv("ix_tasks_user_id_done"), "user_id", "done"),
+        sa.Index(conv("ix_tasks_user_id_due"), "user_id", "due"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -100,6 +100,16 @@ async def list_page(
     return rows[:limit], len(rows) > limit
 
 
+def list_conditions(
+    actor: Actor,
+    done: bool | None = None,
+    label_id: uuid.UUID | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE conditions of the list: the actor's scope and the filters given (statistics
+    count exactly these rows)."""
+    return _filters(actor, done, label_id)
+
+
 async def count(
     *,
     session: AsyncSession,

@@ -15,9 +15,11 @@ from pydantic import BaseModel, BeforeValidator, Field
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
 from probeapp.core.pagination import Page
+from probeapp.core.results import ActionResult
+from probeapp.core.stats import STATS_FROM, STATS_TO, STATS_TZ
 from probeapp.db import SessionDep
 from probeapp.entities.labels.schemas import LabelPage, LabelRead
-from probeapp.entities.tasks import actions
+from probeapp.entities.tasks import actions, stats
 from probeapp.entities.tasks.schemas import TaskCreate, TaskPage, TaskRead, TaskUpdate
 
 
@@ -31,6 +33,68 @@ def _query_bool(value: object) -> object:
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+@router.get(
+    "/stats/by_done",
+    response_model=stats.TaskStatsByDone,
+    responses=error_responses(401, 422),
+    operation_id="stats_tasks_by_done",
+)
+async def stats_tasks_by_done(
+    session: SessionDep,
+    actor: ActorDep,
+    done: QueryBool | None = None,
+    label_id: uuid.UUID | None = None,
+) -> stats.TaskStatsByDone:
+    """Statistic `by_done`: tasks per `done`.
+
+    It counts the rows the list would show (with the same filters)."""
+    result = await stats.stats_by_done(
+        session=session,
+        actor=actor,
+        done=done,
+        label_id=label_id,
+    )
+    return unwrap(result)
+
+
+@router.get(
+    "/stats/due_per_week",
+    response_model=stats.TaskStatsDuePerWeek,
+    responses=error_responses(401, 422),
+    operation_id="stats_tasks_due_per_week",
+)
+async def stats_tasks_due_per_week(
+    session: SessionDep,
+    actor: ActorDep,
+    from_: Annotated[str, Query(alias="from", description=STATS_FROM)],
+    to: Annotated[str, Query(description=STATS_TO)],
+    tz: Annotated[str, Query(description=STATS_TZ)] = "UTC",
+    done: QueryBool | None = None,
+    label_id: uuid.UUID | None = None,
+) -> stats.TaskStatsDuePerWeek:
+    """Statistic `due_per_week`: tasks per week of `due`.
+
+    It counts the rows the list would show (with the same filters)."""
+    result = await stats.stats_due_per_week(
+        session=session,
+        actor=actor,
+        from_=from_,
+        to=to,
+        tz=tz,
+        done=done,
+        label_id=label_id,
+    )
+    return unwrap(result)
+
+
+@router.get("/stats/{name}", include_in_schema=False)
+async def unknown_tasks_statistic(name: str) -> None:
+    """Any other statistic: 404 (registered after the statistics, before the rows' routes)."""
+    unwrap(ActionResult[None].failure("not_found", f"task has no statistic named {name!r}"))
+
+
 # The reverse side of the many fields: below the target's path (`GET /tags/{tag_id}/posts`).
 links_router = APIRouter(tags=["tasks"])
 

@@ -1,0 +1,183 @@
+"""What the templates need to render an entity's statistics (DESIGN §9.3): `StatView`.
+
+The IR's `Stat` says what is counted; this says how it is written: the names of its function,
+schemas and route, the Python source of its measures and of the item's fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scaffold.ir.model import Entity, Ref, Stat
+from scaffold.render.literals import literal_type
+from scaffold.render.literals import py_literal as py
+
+if TYPE_CHECKING:
+    from scaffold.render.pysource import EntityView
+
+
+@dataclass(frozen=True)
+class StatView:
+    s: Stat
+    e: Entity
+
+    @property
+    def entity_class(self) -> str:
+        return self.e.class_name
+
+    @property
+    def plural(self) -> str:
+        return self.e.plural
+
+    @property
+    def fn(self) -> str:
+        """Its function in stats.py and in routes.py's module: `per_day` → `stats_per_day`."""
+        return f"stats_{self.s.name}"
+
+    @property
+    def operation_id(self) -> str:
+        return f"stats_{self.plural}_{self.s.name}"
+
+    @property
+    def path(self) -> str:
+        return f"/stats/{self.s.name}"
+
+    @property
+    def item_class(self) -> str:
+        return f"{self.entity_class}Stat{self.s.class_name}"
+
+    @property
+    def answer_class(self) -> str:
+        return f"{self.entity_class}Stats{self.s.class_name}"
+
+    @property
+    def measures_name(self) -> str:
+        return f"{self.s.name.upper()}_MEASURES"
+
+    @property
+    def measures(self) -> str:
+        """The `Measure` list of its aggregates, as Python source."""
+        parts = [
+            f"Measure(key={py(a.key)}, fn={py(a.fn)}, kind={py(a.kind)}, scale={py(a.scale)})"
+            for a in self.s.aggregates
+        ]
+        return "(" + "".join(p + ", " for p in parts) + ")"
+
+    @property
+    def columns(self) -> str:
+        """`{"sum_amount": Expense.amount}`: the column each measure aggregates."""
+        cls = self.entity_class
+        return "{" + ", ".join(f"{py(a.key)}: {cls}.{a.column}" for a in self.s.aggregates) + "}"
+
+    @property
+    def group_nullable(self) -> bool:
+        """Whether an item's group key can be null: an optional group field, or a ref group of a
+        bucket without rows."""
+        s = self.s
+        return s.group_nullable or (s.group_kind == "ref" and s.period is not None)
+
+    @property
+    def group_annotation(self) -> str:
+        s = self.s
+        if s.group_kind == "enum":
+            base = literal_type(s.group_values)
+        elif s.group_kind == "bool":
+            base = "bool"
+        else:
+            base = s.group_py_type or "uuid.UUID"
+        return base + (" | None" if self.group_nullable else "")
+
+    @property
+    def group_values(self) -> str | None:
+        """The group keys every answer lists (zeros included), as Python source; None for a ref."""
+        if self.s.group_kind == "enum":
+            return "(" + "".join(f"{py(v)}, " for v in self.s.group_values) + ")"
+        if self.s.group_kind == "bool":
+            return "(False, True)"
+        return None
+
+    @property
+    def group_values_list(self) -> list[object] | None:
+        """The group keys every answer lists, for the generated tests; None for a ref."""
+        if self.s.group_kind == "enum":
+            return list(self.s.group_values)
+        if self.s.group_kind == "bool":
+            return [False, True]
+        return None
+
+    @property
+    def group_ref(self) -> Ref | None:
+        for ref in self.e.refs:
+            if ref.columns == (self.s.group_column,):
+                return ref
+        return None
+
+    @property
+    def group_target(self) -> str:
+        ref = self.group_ref
+        assert ref is not None
+        return ref.target
+
+    @property
+    def group_target_key(self) -> str:
+        ref = self.group_ref
+        assert ref is not None
+        return ref.target_columns[0]
+
+    @property
+    def item_fields(self) -> list[tuple[str, str, str]]:
+        """(name, annotation, description) of each key of an item, in the answer's order."""
+        s = self.s
+        out: list[tuple[str, str, str]] = []
+        if s.period is not None:
+            shape = "YYYY-MM-DDTHH:00" if s.period == "hour" else "YYYY-MM-DD"
+            out.append(
+                (
+                    "period",
+                    "str",
+                    f"The {s.period}'s start in the zone asked for ({shape}).",
+                )
+            )
+        if s.group is not None:
+            out.append((s.group, self.group_annotation, f"The `{s.group}` these rows share."))
+        out.append(("count", "int", "How many rows."))
+        for a in s.aggregates:
+            if a.kind == "decimal":
+                annotation = "str | None"
+                note = f" (a decimal as a string, {a.scale} places)"
+            elif a.fn == "avg" or a.kind == "float":
+                annotation, note = "float | None", ""
+            else:
+                annotation, note = "int | None", ""
+            word = {
+                "sum": "Sum",
+                "avg": "Average",
+                "min": "Smallest",
+                "max": "Largest",
+            }[a.fn]
+            out.append(
+                (
+                    a.key,
+                    annotation,
+                    f"{word} of `{a.field}`{note}; null without values.",
+                )
+            )
+        return out
+
+    @property
+    def summary(self) -> str:
+        s = self.s
+        parts = []
+        if s.period is not None:
+            parts.append(f"per {s.period} of `{s.on}`")
+        if s.group is not None:
+            parts.append(f"per `{s.group}`")
+        return " and ".join(parts)
+
+
+def stats_of(view: EntityView) -> list[StatView]:
+    return [StatView(s, view.e) for s in view.e.stats]
+
+
+__all__ = ["StatView", "stats_of"]
