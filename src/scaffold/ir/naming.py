@@ -176,6 +176,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "DataError",
         "Decimal",
         "FastAPI",
+        "HTTPException",
         "Email",
         "Field",
         "IntegrityError",

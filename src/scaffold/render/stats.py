@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scaffold.ir import values
 from scaffold.ir.model import Entity, Ref, Stat
 from scaffold.render.literals import literal_type
 from scaffold.render.literals import py_literal as py
@@ -29,6 +30,30 @@ class StatView:
     @property
     def plural(self) -> str:
         return self.e.plural
+
+    @property
+    def rows(self) -> int:
+        """How many rows of the entity one generated statistics test makes: as many as every
+        generated test may (ir/values.py), so unique fields keep distinct values."""
+        return values.MIN_DISTINCT
+
+    def _unique(self, column: str | None) -> bool:
+        """Whether `column` alone must be unique (a unique field or a one-column unique set)."""
+        if column is None:
+            return False
+        one = {u.columns for u in self.e.table.uniques if len(u.columns) == 1}
+        fields = [f for f in self.e.fields if f.columns == (column,)]
+        return (column,) in one or any(f.unique for f in fields)
+
+    @property
+    def on_unique(self) -> bool:
+        """The tests must then give every row its own instant (or day)."""
+        return self._unique(self.s.on)
+
+    @property
+    def group_unique(self) -> bool:
+        """The tests then leave the group column to the factory (its values are distinct)."""
+        return self._unique(self.s.group_column)
 
     @property
     def fn(self) -> str:

@@ -9,7 +9,7 @@ shows the exact body schema (`openapi_extra`).
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
@@ -84,6 +84,14 @@ async def stats_messages_by_chat(
 async def unknown_messages_statistic(name: str) -> None:
     """Any other statistic: 404 (registered after the statistics, before the rows' routes)."""
     unwrap(ActionResult[None].failure("not_found", f"message has no statistic named {name!r}"))
+
+
+@router.api_route(
+    "/stats/{name}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def messages_statistics_are_read_only(name: str) -> None:
+    """A statistic is only read: 405, never a row's route."""
+    raise HTTPException(status_code=405, headers={"Allow": "GET"})
 
 
 class MessageReadIncluded(MessageRead):

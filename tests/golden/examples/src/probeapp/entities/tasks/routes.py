@@ -9,7 +9,7 @@ shows the exact body schema (`openapi_extra`).
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Response
 from pydantic import BaseModel, BeforeValidator, Field
 
 from probeapp.auth import ActorDep
@@ -93,6 +93,14 @@ async def stats_tasks_due_per_week(
 async def unknown_tasks_statistic(name: str) -> None:
     """Any other statistic: 404 (registered after the statistics, before the rows' routes)."""
     unwrap(ActionResult[None].failure("not_found", f"task has no statistic named {name!r}"))
+
+
+@router.api_route(
+    "/stats/{name}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def tasks_statistics_are_read_only(name: str) -> None:
+    """A statistic is only read: 405, never a row's route."""
+    raise HTTPException(status_code=405, headers={"Allow": "GET"})
 
 
 # The reverse side of the many fields: below the target's path (`GET /tags/{tag_id}/posts`).
