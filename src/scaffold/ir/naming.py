@@ -181,6 +181,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "Field",
         "IntegrityError",
         "InvalidCursor",
+        "JSONResponse",
         "IsoDate",
         "Iterable",
         "JsonValue",
@@ -189,7 +190,8 @@ IMPORTED_CLASS_NAMES = frozenset(
         "Measure",
         "Page",
         "Query",
-        "RANGES",  # constants of the statistics tests (no entity's class is all capitals)
+        "RANGES",
+        "Request",  # constants of the statistics tests (no entity's class is all capitals)
         "Response",
         "SessionDep",
         "SkipJsonSchema",

@@ -370,7 +370,8 @@ async def test_a_statistic_is_read_only(
     path = ROUTE + "/stats/per_day"
     response = await client.request(method, path, headers=headers_for(actor))
     assert response.status_code == 405, response.text
-    assert "GET" in response.headers["Allow"]
+    assert response.headers["Allow"] == "GET"
+    assert response.json()["error"]["code"] == "method_not_allowed"
 
 
 async def test_an_unknown_statistic_is_404(

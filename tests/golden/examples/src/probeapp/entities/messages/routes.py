@@ -9,11 +9,12 @@ shows the exact body schema (`openapi_extra`).
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from probeapp.auth import ActorDep
-from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.errors import error_response, error_responses, unwrap
 from probeapp.core.pagination import Page
 from probeapp.core.results import ActionResult
 from probeapp.core.stats import STATS_FROM, STATS_TO, STATS_TZ
@@ -89,9 +90,10 @@ async def unknown_messages_statistic(name: str) -> None:
 @router.api_route(
     "/stats/{name}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
 )
-async def messages_statistics_are_read_only(name: str) -> None:
-    """A statistic is only read: 405, never a row's route."""
-    raise HTTPException(status_code=405, headers={"Allow": "GET"})
+async def messages_statistics_are_read_only(request: Request, name: str) -> JSONResponse:
+    """A statistic is only read: 405 with `Allow: GET`, never a row's route."""
+    message = f"{request.method} is not allowed on {request.url.path}"
+    return error_response(405, "method_not_allowed", message, None, {"Allow": "GET"})
 
 
 class MessageReadIncluded(MessageRead):
