@@ -97,7 +97,9 @@ async def unknown_tasks_statistic(name: str) -> None:
 
 
 @router.api_route(
-    "/stats/{name}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+    "/stats/{name}",
+    methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"],
+    include_in_schema=False,
 )
 async def tasks_statistics_are_read_only(request: Request, name: str) -> JSONResponse:
     """A statistic is only read: 405 with `Allow: GET`, never a row's route."""
