@@ -1,8 +1,10 @@
 """`scaffold init`: a new project, rendered by copier from the template in `templates/project/`.
 
 Everything that can be refused (a non-empty folder, a bad package name) is refused before copier
-writes anything. The project keeps `.copier-answers.yml`, so `copier update` can bring it to a
-newer version of the template when the template is versioned in git.
+writes anything. The project keeps `.copier-answers.yml` and, under `.scaffold/template/`, the
+template version and what the template rendered: `scaffold upgrade` brings the project to a
+newer scaffold's template from them (and `copier update` does when the template is versioned in
+git).
 """
 
 from __future__ import annotations
@@ -112,26 +114,17 @@ def init_project(
     if not defaults and not sys.stdin.isatty():
         raise UsageError("no terminal to ask the questions on; pass --defaults (and --package)")
 
-    import copier  # local: keep `scaffold --help` light
-    from copier.errors import CopierError
-
     from scaffold.pipeline import generate
+    from scaffold.upgrade import record_template
+    from scaffold.upgrade.render import copy_template
 
+    source = template or project_template()
     existed = target.exists()
     try:
-        try:
-            copier.run_copy(
-                str(template or project_template()),
-                target,
-                data=data,
-                defaults=defaults,
-                overwrite=force,
-                unsafe=False,
-                vcs_ref=vcs_ref,
-                quiet=True,
-            )
-        except CopierError as exc:
-            raise UsageError(f"the project template could not be rendered: {exc}") from None
+        copy_template(
+            source, target, data=data, defaults=defaults, overwrite=force, vcs_ref=vcs_ref
+        )
+        record_template(target, template=source, vcs_ref=vcs_ref)
         # The project starts with specs/user.yaml: render its modules and first migration.
         generate(start=target)
     except BaseException:

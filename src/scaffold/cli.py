@@ -191,6 +191,26 @@ def generate(
 
 
 @app.command()
+def upgrade(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the diff; write nothing.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Bring the project's own files (core/, db.py, main.py, ...) to this scaffold's template,
+    keeping your edits."""
+
+    def body() -> int:
+        from scaffold.upgrade import upgrade as run
+
+        return run(dry_run=dry_run, json_out=json_out)
+
+    code = run_guarded(body)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
 def check() -> None:
     """Exit 1 when specs, generated files and migrations disagree (for CI)."""
 

@@ -241,6 +241,7 @@ def generate(
     from scaffold.project import load_project
 
     project = load_project(start)
+    _require_template(project)
     if not (dry_run or json_out or force) and up_to_date(project):
         _echo("nothing to do: specs, generated files and migrations are in step")
         return 0
@@ -261,6 +262,15 @@ def generate(
     if not json_out:
         _report(plan)
     return 1 if plan.writes.has_conflicts else 0
+
+
+def _require_template(project: Project) -> None:
+    """Refuse to write entity code that the project's `core/` cannot run (DESIGN §9.6)."""
+    from scaffold.upgrade import template_problem
+
+    problem = template_problem(project.root)
+    if problem:
+        raise UsageError(problem)
 
 
 def _migration_json(plan: Plan) -> dict[str, object]:
@@ -415,6 +425,7 @@ def destroy_entity(name: str, *, allow_data_loss: bool, start: Path | None = Non
     from scaffold.project import load_project
 
     project = load_project(start)
+    _require_template(project)
     from scaffold.write import apply_plan
 
     _recover(project)

@@ -19,6 +19,8 @@ from scaffold.write.plan import (
     WritePlan,
     check_tree,
     plan_destroy,
+    plan_dropped_file,
+    plan_file,
     plan_writes,
 )
 from scaffold.write.state import WriteError
@@ -38,6 +40,8 @@ __all__ = [
     "has_conflict_markers",
     "merge_text",
     "plan_destroy",
+    "plan_dropped_file",
+    "plan_file",
     "plan_writes",
     "recover",
 ]

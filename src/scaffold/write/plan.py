@@ -41,6 +41,7 @@ class Action(StrEnum):
     REMOVE = "remove"  # no longer generated and untouched: deleted
     KEEP_EDITED = "keep-edited"  # no longer generated but edited: kept, no longer tracked
     FORCE_OVERWRITE = "force-overwrite"  # edited, replaced anyway because of --force
+    REVIEW = "review"  # differs from the new content, no merge base known: left for the user
 
 
 class Kind(StrEnum):
@@ -88,6 +89,7 @@ _VERBS: dict[Action, tuple[str, str]] = {
     Action.DELETED_BY_USER: ("skip", "you deleted it; it stays deleted (--force restores it)"),
     Action.REMOVE: ("remove", ""),
     Action.KEEP_EDITED: ("keep", "edited by you and no longer generated; left in place"),
+    Action.REVIEW: ("review", "no record of what was generated for it; compare it yourself"),
 }
 
 
@@ -175,6 +177,7 @@ class WritePlan:
                 (Action.REMOVE, "removed"),
                 (Action.KEEP_EDITED, "kept"),
                 (Action.DELETED_BY_USER, "left deleted"),
+                (Action.REVIEW, "to review"),
                 (Action.UNCHANGED, "unchanged"),
             )
             if counts[action]
@@ -276,6 +279,20 @@ def _plan_rendered(
     if merged.text == disk:
         return change(Action.UNCHANGED, disk)
     return change(Action.MERGE, merged.text)
+
+
+def plan_file(
+    path: str, new: str, disk: str | None, *, base: str | None, force: bool = False
+) -> FileChange:
+    """DESIGN §5's decision table for one file whose merge base the caller keeps itself (project
+    upgrades keep theirs apart from the entity manifest). `base` None: never generated."""
+    tracked = _Tracked(None if base is None else ManifestEntry(path, None, sha256_text(base)), base)
+    return _plan_rendered(path, new, disk, tracked, force=force, owner=None)
+
+
+def plan_dropped_file(path: str, disk: str | None, *, base: str) -> FileChange:
+    """A file generated before (from `base`) and not any more: removed, or kept when edited."""
+    return _plan_dropped(path, disk, _Tracked(ManifestEntry(path, None, sha256_text(base)), base))
 
 
 def _plan_dropped(path: str, disk: str | None, tracked: _Tracked) -> FileChange:

@@ -1,0 +1,24 @@
+"""The version of the project template (`templates/project/`), the one place it is kept.
+
+`scaffold init` and `scaffold upgrade` record `PROJECT_TEMPLATE_VERSION` in the project
+(`.scaffold/template/state.json`); `scaffold generate` refuses, with exit 2 and nothing written,
+a project whose recorded version is below `MIN_PROJECT_TEMPLATE_VERSION` and names
+`scaffold upgrade` instead (DESIGN §9.6).
+
+Whoever changes the project template's runtime (`core/`, `db.py`, `auth.py`, `main.py`,
+`pyproject.toml`, `migrations/env.py`, `tests/conftest.py`, ...) bumps `PROJECT_TEMPLATE_VERSION`.
+When the entity templates (`templates/entity/`) start to rely on that change (a new `core/`
+module, a new function, a new dependency), raise `MIN_PROJECT_TEMPLATE_VERSION` to the same
+number in the same commit: older projects are then told to upgrade rather than given code that
+fails at import.
+
+Version 1 is the template of the commit that introduced upgrades. A project made before it
+records no version and counts as version 0 (`scaffold upgrade` finds its merge bases among the
+past templates kept in `templates/project-history.tar.xz`; see `scaffold/upgrade/history.py`).
+"""
+
+from __future__ import annotations
+
+PROJECT_TEMPLATE_VERSION = 1
+MIN_PROJECT_TEMPLATE_VERSION = 1
+UNRECORDED_VERSION = 0  # a project made before versions were recorded
