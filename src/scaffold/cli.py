@@ -195,6 +195,9 @@ def upgrade(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the diff; write nothing.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite edited files; restore deleted ones.")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Bring the project's own files (core/, db.py, main.py, ...) to this scaffold's template,
@@ -203,7 +206,7 @@ def upgrade(
     def body() -> int:
         from scaffold.upgrade import upgrade as run
 
-        return run(dry_run=dry_run, json_out=json_out)
+        return run(dry_run=dry_run, json_out=json_out, force=force)
 
     code = run_guarded(body)
     if code:

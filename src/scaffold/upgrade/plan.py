@@ -37,14 +37,16 @@ def plan_upgrade(
     bases: Mapping[str, str],
     *,
     template_version: int,
+    force: bool = False,
 ) -> WritePlan:
     """Plan bringing the project at `root` to `rendered` (posix path → text of the new
-    template), merging against `bases` (path → what the template rendered last). Reads the
-    disk, writes nothing."""
+    template), merging against `bases` (path → what the template rendered last); `force`
+    overwrites edited files and restores deleted ones. Reads the disk, writes nothing."""
     files: list[FileChange] = []
     for path in sorted(rendered):
         check_rel_path(path)
-        files.append(_plan_one(path, rendered[path], read_text(root / path), bases.get(path)))
+        disk = read_text(root / path)
+        files.append(_plan_one(path, rendered[path], disk, bases.get(path), force=force))
     for path in sorted(set(bases) - set(rendered)):
         check_rel_path(path)
         dropped = plan_dropped_file(path, read_text(root / path), base=bases[path])
@@ -63,15 +65,17 @@ def plan_upgrade(
     return WritePlan(root, tuple(files), None, None, tuple(ops))
 
 
-def _plan_one(path: str, new: str, disk: str | None, base: str | None) -> FileChange:
+def _plan_one(
+    path: str, new: str, disk: str | None, base: str | None, *, force: bool
+) -> FileChange:
     if path == ANSWERS_FILE:
         action = Action.UNCHANGED if disk == new else Action.UPDATE
         return FileChange(path, action, disk, new, new, OWNER)
-    if base is None and disk is not None and disk != new:
+    if base is None and disk is not None and disk != new and not force:
         # Nothing says what the template wrote here: the user compares. The new render becomes
         # the base, so the next upgrade merges against what was shown today.
         return FileChange(path, Action.REVIEW, disk, disk, new, OWNER)
-    change = plan_file(path, new, disk, base=base)
+    change = plan_file(path, new, disk, base=base, force=force)
     if change.action is Action.CONFLICT and path == PYPROJECT and change.after is not None:
         resolved = resolve_dependency_conflicts(change.after)
         if resolved is not None:

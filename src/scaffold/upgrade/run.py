@@ -33,7 +33,13 @@ def record_template(root: Path, *, template: Path | str, vcs_ref: str | None = N
     apply_plan(plan)
 
 
-def upgrade(*, dry_run: bool = False, json_out: bool = False, start: Path | None = None) -> int:
+def upgrade(
+    *,
+    dry_run: bool = False,
+    json_out: bool = False,
+    force: bool = False,
+    start: Path | None = None,
+) -> int:
     """`scaffold upgrade`: 0 when done, 1 when files have conflicts or are left for review."""
     from scaffold.project import load_project
 
@@ -66,7 +72,7 @@ def upgrade(*, dry_run: bool = False, json_out: bool = False, start: Path | None
             if derived.source
             else "unrecorded version (no past template matches: files that differ are for review)"
         )
-    plan = plan_upgrade(root, new, bases, template_version=PROJECT_TEMPLATE_VERSION)
+    plan = plan_upgrade(root, new, bases, template_version=PROJECT_TEMPLATE_VERSION, force=force)
     target = f"project template version {PROJECT_TEMPLATE_VERSION}"
     if json_out:
         extra = {"template": {"from": source, "to": PROJECT_TEMPLATE_VERSION, "dry_run": dry_run}}
