@@ -16,6 +16,7 @@ DATA = Path(__file__).resolve().parent / "data"
 # The project scaffold made as of commit b758386 (`init oldapp --defaults`): data/README.md.
 OLD_PROJECT_ARCHIVE = DATA / "project-b758386.tar.gz"
 OLD_PACKAGE = "oldapp"
+FRESH_PACKAGE = "upapp"  # the projects of the other tests
 SCAFFOLD_SRC = str(Path(scaffold.__file__).resolve().parents[1])
 TEMPLATE_STATE = ".scaffold/template"
 # Settings of the calling environment that must not leak into the project's own runs.

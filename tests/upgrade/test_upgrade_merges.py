@@ -11,13 +11,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from scaffold.template_version import PROJECT_TEMPLATE_VERSION
 
-from .helpers import TEMPLATE_STATE, copy_project, files_of, scaffold_cli, tree_stat
+from .helpers import FRESH_PACKAGE, TEMPLATE_STATE, files_of, scaffold_cli, tree_stat
 
-PACKAGE = "upapp"
+PACKAGE = FRESH_PACKAGE
 MAIN = f"src/{PACKAGE}/main.py"
 DB = f"src/{PACKAGE}/db.py"
 STATE = f"{TEMPLATE_STATE}/state.json"
@@ -25,19 +23,6 @@ STATE = f"{TEMPLATE_STATE}/state.json"
 
 def base_of(path: str) -> str:
     return f"{TEMPLATE_STATE}/base/{path}"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("pristine")
-    out = scaffold_cli("init", PACKAGE, "--defaults", cwd=folder)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return folder / PACKAGE
-
-
-@pytest.fixture
-def project(pristine: Path, tmp_path: Path) -> Path:
-    return copy_project(pristine, tmp_path / PACKAGE)
 
 
 def read(root: Path, path: str) -> str:

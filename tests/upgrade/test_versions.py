@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from scaffold.template_version import MIN_PROJECT_TEMPLATE_VERSION, PROJECT_TEMPLATE_VERSION
 
-from .helpers import TEMPLATE_STATE, copy_project, scaffold_cli, tree_stat
+from .helpers import FRESH_PACKAGE, TEMPLATE_STATE, scaffold_cli, tree_stat
 
-PACKAGE = "verapp"
+PACKAGE = FRESH_PACKAGE
 STATE = f"{TEMPLATE_STATE}/state.json"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("pristine")
-    out = scaffold_cli("init", PACKAGE, "--defaults", cwd=folder)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return folder / PACKAGE
-
-
-@pytest.fixture
-def project(pristine: Path, tmp_path: Path) -> Path:
-    return copy_project(pristine, tmp_path / PACKAGE)
 
 
 def set_version(project: Path, version: int) -> None:
@@ -109,3 +96,26 @@ def test_upgrade_outside_a_project_is_a_usage_error(tmp_path: Path) -> None:
     out = scaffold_cli("upgrade", cwd=tmp_path)
     assert out.returncode == 2
     assert "scaffold.yaml" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_answers_file_of_a_git_versioned_template_names_copier_update(tmp_path: Path) -> None:
+    """Made from a tagged git copy of the template, `copier update` works, and the file says so."""
+    from scaffold.bootstrap import init_project, project_template
+
+    template = tmp_path / "template"
+    shutil.copytree(project_template(), template)
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "v1"],
+        ["tag", "v1"],
+    ):
+        subprocess.run(["git", *args], cwd=template, check=True, capture_output=True)
+    target = tmp_path / "gitapp"
+    init_project(target, package="gitapp", defaults=True, force=False, template=template)
+    text = (target / ".copier-answers.yml").read_text()
+    assert "`copier update` brings this project" in text
+    assert yaml.safe_load(text)["_commit"] == "v1"
+    # what init recorded is what copier wrote, answers file included
+    base = target / TEMPLATE_STATE / "base" / ".copier-answers.yml"
+    assert base.read_text() == text
