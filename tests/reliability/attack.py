@@ -21,6 +21,7 @@ import jwt
 from .project import PACKAGE, SECRET, AppServer
 
 SHARED = {"users"}  # owner: none — reads for everyone, writes for admins
+PUBLIC = {"labels"}  # visibility: public — reads for every signed-in actor, writes for the owner
 BAD_IDENTITIES = ("anonymous", "expired", "alg_none", "other_key")
 IDENTITIES = ("owner", "other", *BAD_IDENTITIES)
 ACTIONS = ("list", "get", "create", "update", "delete")
@@ -106,6 +107,8 @@ class Api:
             return {"chat_id": chat, "role": "user", "parts": [{"text": "hi"}], "attachments": []}
         if plural == "documents":
             return {"title": f"doc {n}", "content": "body", "kind": "text"}
+        if plural == "labels":
+            return {"name": f"label {n}", "color": "#00aa11"}
         if plural == "suggestions":
             doc = self.create("documents", who)
             return {
@@ -128,6 +131,7 @@ class Api:
             "chats": {"title": f"changed {n}"},
             "messages": {"role": "assistant"},
             "documents": {"title": f"changed {n}"},
+            "labels": {"name": f"changed {n}"},
             "suggestions": {"is_resolved": True},
             "votes": {"is_upvoted": False},
         }[plural]

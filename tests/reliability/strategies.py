@@ -598,6 +598,8 @@ def build_spec_set(
         stats = _stats(d, spec, fields, specs) if focus.stats or d.integer(0, 3) == 0 else {}
         if stats:
             spec["stats"] = stats
+            if d.boolean():  # cached answers, invalidated by writes (core/cache.py)
+                spec["stats_cache_seconds"] = d.integer(1, 600)
         if fields:
             short = d.boolean()
             spec["fields"] = {f: (_short(s) if short else s) for f, s in fields.items()}

@@ -22,6 +22,7 @@ from .attack import (
     ACTIONS,
     BAD_IDENTITIES,
     IDENTITIES,
+    PUBLIC,
     SERVER_MANAGED,
     SHARED,
     Api,
@@ -78,7 +79,9 @@ def expected(plural: str, action: str, who: str) -> int:
         return 401
     if who == "owner":
         return OK[action]
-    if plural in SHARED:
+    if plural in SHARED or plural in PUBLIC:
+        if action == "create":
+            return 201 if plural in PUBLIC else 403
         return 200 if action in ("list", "get") else 403
     if action == "list":
         return 200
@@ -115,7 +118,7 @@ def test_ownership_matrix(api: Api, res: dict[str, Resource], action: str, who: 
         if action == "list":
             got = api.request(sender, "GET", f"/{plural}")
             assert_error(got, want)
-            if want == 200 and who != "owner" and plural not in SHARED:
+            if want == 200 and who != "owner" and plural not in SHARED | PUBLIC:
                 assert str(row["id"]) not in ids(got.json()["items"]), "a foreign row is listed"
         elif action == "get":
             got = api.request(sender, "GET", url)
@@ -132,6 +135,8 @@ def test_ownership_matrix(api: Api, res: dict[str, Resource], action: str, who: 
             after = ids(api.list_all(plural, actor_for(plural, "owner"), limit=100))
             if want == 201 and who == "owner":
                 assert after - before == {got.json()["id"]}
+            elif plural in PUBLIC and want == 201:
+                assert after - before == {got.json()["id"]}, "a public row is listed for all"
             elif plural not in SHARED:
                 assert after == before, "a refused create left a row behind"
         elif action == "update":
@@ -156,9 +161,12 @@ def test_no_foreign_row_in_any_list_page(api: Api, res: dict[str, Resource]) -> 
         theirs = ids([api.create(plural, "other") for _ in range(4)])
         seen_by_other = ids(api.list_all(plural, "other"))
         seen_by_owner = ids(api.list_all(plural, "owner"))
-        assert not seen_by_other & mine, f"/{plural}: another user sees the owner's rows"
-        assert not seen_by_owner & theirs, f"/{plural}: the owner sees another user's rows"
-        assert theirs <= seen_by_other and mine <= seen_by_owner
+        if plural in PUBLIC:
+            assert mine | theirs <= seen_by_other & seen_by_owner, f"/{plural}: a public row hid"
+        else:
+            assert not seen_by_other & mine, f"/{plural}: another user sees the owner's rows"
+            assert not seen_by_owner & theirs, f"/{plural}: the owner sees another user's rows"
+            assert theirs <= seen_by_other and mine <= seen_by_owner
         bump(
             f"attack ({api.server.tag}): rows listed page by page, 0 foreign",
             len(seen_by_other) + len(seen_by_owner),
@@ -265,6 +273,7 @@ TEXT_FIELDS = {
     "chats": ["title"],
     "messages": ["role"],
     "documents": ["title", "content"],
+    "labels": ["name"],
     "suggestions": ["original_text", "description"],
     "users": ["email"],
 }

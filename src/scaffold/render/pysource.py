@@ -24,7 +24,14 @@ from scaffold.render.literals import (
     py_literal,
     regex_literal,
 )
-from scaffold.render.stats import StatView, stats_of
+from scaffold.render.stats import (
+    CacheParent,
+    StatView,
+    cache_on_fields,
+    cache_parent,
+    invalidated_by,
+    stats_of,
+)
 from scaffold.render.testvalues import Case, cases_for, kept_default, sample_source
 
 STRING_KINDS = frozenset({"string", "text", "password", "email", "url", "enum"})
@@ -397,6 +404,21 @@ class EntityView:
         return stats_of(self)
 
     @cached_property
+    def cache_parent(self) -> CacheParent | None:
+        """The per-row-visible parent of a through-owned entity (the cache tests' third write)."""
+        return cache_parent(self)
+
+    @cached_property
+    def cache_on_fields(self) -> list[tuple[str, str]]:
+        """The period columns the cache tests set (render/stats.py)."""
+        return cache_on_fields(self)
+
+    @cached_property
+    def invalidates(self) -> tuple[str, ...]:
+        """The entities whose cached statistics a write to this one can change."""
+        return self.project.invalidated_by[self.e.name]
+
+    @cached_property
     def includable(self) -> list[str]:
         """What `?include=` may name on get and list: ref fields, then many fields (§9.2)."""
         return [r.field for r in self.e.refs] + [m.field for m in self.e.many]
@@ -693,6 +715,11 @@ class ProjectView:
     @cached_property
     def views(self) -> list[EntityView]:
         return [self.view(e) for e in self.schema.entities]
+
+    @cached_property
+    def invalidated_by(self) -> dict[str, tuple[str, ...]]:
+        """Entity → the entities whose cached statistics a write to it can change."""
+        return invalidated_by(self.schema)
 
     @cached_property
     def rows_at_once(self) -> dict[str, int]:

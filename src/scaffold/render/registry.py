@@ -52,6 +52,10 @@ def _has_stats_api(entity: Entity) -> bool:
     return entity.api and bool(entity.stats)
 
 
+def _has_cached_stats_api(entity: Entity) -> bool:
+    return _has_stats_api(entity) and entity.stats_cache_seconds > 0
+
+
 ENTITY_DIR = "{src}/{package}/entities/{module}"
 
 TEMPLATES: tuple[Template, ...] = (
@@ -87,6 +91,12 @@ TEMPLATES: tuple[Template, ...] = (
         "entity",
         "tests/entities/test_{plural}_stats.py",
         applies=_has_stats_api,
+    ),
+    Template(
+        "test_stats_cache.py.jinja",
+        "entity",
+        "tests/entities/test_{plural}_stats_cache.py",
+        applies=_has_cached_stats_api,
     ),
     Template("entity_factories.py.jinja", "entity", "tests/entities/factories_{plural}.py"),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),

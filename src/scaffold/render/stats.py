@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scaffold.ir import values
-from scaffold.ir.model import Entity, Ref, Stat
+from scaffold.ir.model import Entity, Ref, Schema, Stat
 from scaffold.render.literals import literal_type
 from scaffold.render.literals import py_literal as py
 
@@ -201,8 +201,91 @@ class StatView:
         return " and ".join(parts)
 
 
+@dataclass(frozen=True)
+class CacheParent:
+    """The parent whose visibility decides who reads a through-owned entity's rows (one hop,
+    `visibility: per_row`, a one-column key): the cache tests make it public through its
+    PATCH route and expect another actor's cached answer to change."""
+
+    route: str  # "/chats"
+    column: str  # the child's ref column ("chat_id")
+    versioned: bool
+
+
+def cache_parent(view: EntityView) -> CacheParent | None:
+    e = view.e
+    ref = view.through_ref
+    owner = e.owner
+    if ref is None or len(owner.chain) != 1 or len(ref.columns) != 1:
+        return None
+    if owner.visibility != "per_row" or owner.visibility_table != ref.target_table:
+        return None
+    parent = view.project.schema.entity(ref.target)
+    if not parent.api:
+        return None
+    return CacheParent(route=parent.route, column=ref.columns[0], versioned=parent.versioned)
+
+
+def cache_on_fields(view: EntityView) -> list[tuple[str, str]]:
+    """(column, "date" | "datetime") of each period's `on` that a client writes (not the
+    server's `created_at`): the cache tests set them so that every row falls in the range."""
+    out: list[tuple[str, str]] = []
+    for s in view.e.stats:
+        if s.period is None or s.on is None or s.on_kind is None:
+            continue
+        if view.column(s.on).role != "field" or (s.on, s.on_kind) in out:
+            continue
+        out.append((s.on, s.on_kind))
+    return out
+
+
 def stats_of(view: EntityView) -> list[StatView]:
     return [StatView(s, view.e) for s in view.e.stats]
 
 
-__all__ = ["StatView", "stats_of"]
+def invalidated_by(schema: Schema) -> dict[str, tuple[str, ...]]:
+    """For each entity, the entities with cached statistics whose answers a write to it can
+    change. A statistic of E counts E's rows in E's scope with E's filters, so it changes with
+    a write to E; to any row E's rows refer to, directly or up a chain of refs (a deleted
+    parent cascades or sets null, a parent's owner or visibility decides a through-owned
+    row's scope); and, for E's many fields, to their targets and `via` entities and what those
+    refer to (the links a filter reads, and which targets the reader may see)."""
+    by_table = {e.table.name: e.name for e in schema.entities}
+    refers = {
+        e.name: {by_table[fk.ref_table] for fk in e.table.foreign_keys if fk.ref_table in by_table}
+        for e in schema.entities
+    }
+    out: dict[str, set[str]] = {e.name: set() for e in schema.entities}
+    for e in schema.entities:
+        if not (e.stats and e.stats_cache_seconds > 0):
+            continue
+        reached = _reach(e.name, refers)
+        for m in e.many:
+            reached |= _reach(m.target, refers)
+            if m.via is not None:
+                reached |= _reach(m.via, refers)
+        for name in reached:
+            out[name].add(e.name)
+    return {name: tuple(sorted(found)) for name, found in out.items()}
+
+
+def _reach(start: str, refers: dict[str, set[str]]) -> set[str]:
+    """`start` and every entity its rows refer to, directly or up a chain of refs."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for target in refers.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+__all__ = [
+    "CacheParent",
+    "StatView",
+    "cache_on_fields",
+    "cache_parent",
+    "invalidated_by",
+    "stats_of",
+]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core import cache as stats_cache
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.chats import actions as chat_actions
@@ -34,6 +35,9 @@ from probeapp.entities.messages.schemas import (
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Entities whose cached statistics a write here can change (core/cache.py).
+INVALIDATES = ("message",)
 
 # Column kinds of the keyset order, for decoding cursors.
 ORDER_KINDS = ("datetime", "uuid")
@@ -56,13 +60,14 @@ def _invalid(exc: ValidationError) -> ActionResult[Any]:
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
     Integrity errors (a duplicate value, a restricted delete, a ref deleted meanwhile) are
     conflicts; values the database refuses are invalid; anything else is logged here and
-    answered without internals.
+    answered without internals. After a write commits, the cached statistics it can
+    change are no longer served (core/cache.py).
     """
     try:
         result = await work
@@ -88,6 +93,8 @@ async def _in_transaction(
         await session.rollback()
         logger.exception("%s failed to commit", action)
         return ActionResult.failure("internal", "an unexpected error occurred")
+    if writes and result.ok:
+        await stats_cache.current().changed(INVALIDATES)
     return result
 
 
@@ -264,7 +271,7 @@ async def create_message(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_message")
+    return await _in_transaction(session, work(actor), "create_message", writes=True)
 
 
 async def update_message(
@@ -299,7 +306,7 @@ async def update_message(
             return _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_message")
+    return await _in_transaction(session, work(actor), "update_message", writes=True)
 
 
 async def delete_message(
@@ -318,4 +325,4 @@ async def delete_message(
             return _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_message")
+    return await _in_transaction(session, work(actor), "delete_message", writes=True)

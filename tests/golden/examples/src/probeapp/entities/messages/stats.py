@@ -15,11 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core import cache as stats_cache
 from probeapp.core.results import ActionResult
 from probeapp.core.stats import Measure, Span, StatsInputError, aggregate_columns, items, period_key
 from probeapp.core.stats import span as stats_span
 from probeapp.entities.messages import queries
 from probeapp.entities.messages.model import Message
+
+# `stats_cache_seconds`: how long an answer may be served again (until a write changes it).
+CACHE_SECONDS = 60
 
 
 class MessageStatPerDay(BaseModel):
@@ -89,6 +93,19 @@ async def stats_per_day(
         return ActionResult.failure(
             "validation", f"`{exc.field}` cannot be used", {exc.field: [exc.message]}
         )
+    cached = await stats_cache.current().lookup(
+        "message",
+        "per_day",
+        (actor.id, actor.is_admin),
+        {
+            "from": from_,
+            "to": to,
+            "tz": tz,
+            "chat_id": chat_id,
+        },
+    )
+    if cached.payload is not None:
+        return ActionResult.success(MessageStatsPerDay.model_validate_json(cached.payload))
     rows = await stats_per_day_rows(
         session=session,
         actor=actor,
@@ -100,7 +117,9 @@ async def stats_per_day(
         PER_DAY_MEASURES,
         span=buckets,
     )
-    return ActionResult.success(MessageStatsPerDay.model_validate({"items": found}))
+    answer = MessageStatsPerDay.model_validate({"items": found})
+    await stats_cache.current().store(cached, answer.model_dump_json(), CACHE_SECONDS)
+    return ActionResult.success(answer)
 
 
 class MessageStatByChat(BaseModel):
@@ -155,6 +174,16 @@ async def stats_by_chat(
     """Statistic `by_chat`: messages per `chat_id`."""
     if actor is None:
         return ActionResult.failure("unauthenticated", "sign in to see statistics")
+    cached = await stats_cache.current().lookup(
+        "message",
+        "by_chat",
+        (actor.id, actor.is_admin),
+        {
+            "chat_id": chat_id,
+        },
+    )
+    if cached.payload is not None:
+        return ActionResult.success(MessageStatsByChat.model_validate_json(cached.payload))
     rows = await stats_by_chat_rows(
         session=session,
         actor=actor,
@@ -166,4 +195,6 @@ async def stats_by_chat(
         group="chat_id",
         values=None,
     )
-    return ActionResult.success(MessageStatsByChat.model_validate({"items": found}))
+    answer = MessageStatsByChat.model_validate({"items": found})
+    await stats_cache.current().store(cached, answer.model_dump_json(), CACHE_SECONDS)
+    return ActionResult.success(answer)
