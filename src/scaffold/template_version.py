@@ -12,13 +12,16 @@ module, a new function, a new dependency), raise `MIN_PROJECT_TEMPLATE_VERSION` 
 number in the same commit: older projects are then told to upgrade rather than given code that
 fails at import.
 
-Version 1 is the template of the commit that introduced upgrades. A project made before it
+Version 1 is the template of the commit that introduced upgrades. Version 2 adds the statistics
+cache (`core/cache.py`, `core/redis.py`, the middleware in `main.py`, `cachetools` and `redis` in
+`pyproject.toml`, `make_app` and `redis_url` in `tests/conftest.py`); entity templates of cached
+statistics import it, so it is also the minimum. A project made before it
 records no version and counts as version 0 (`scaffold upgrade` finds its merge bases among the
 past templates kept in `templates/project-history.tar.xz`; see `scaffold/upgrade/history.py`).
 """
 
 from __future__ import annotations
 
-PROJECT_TEMPLATE_VERSION = 1
-MIN_PROJECT_TEMPLATE_VERSION = 1
+PROJECT_TEMPLATE_VERSION = 2
+MIN_PROJECT_TEMPLATE_VERSION = 2
 UNRECORDED_VERSION = 0  # a project made before versions were recorded

@@ -195,7 +195,9 @@ class StatsCache:
         now = time.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
-            logger.warning("statistics cache: Redis %s failed (%s); answering without it", what, exc)
+            logger.warning(
+                "statistics cache: Redis %s failed (%s); answering without it", what, exc
+            )
 
 
 _current: ContextVar[StatsCache | None] = ContextVar("stats_cache", default=None)
