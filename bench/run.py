@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -50,6 +51,16 @@ fields:
   amount: {type: int, default: 0, min: 0}
 list:
   filters: [status]
+"""
+# the statistics benchmark's entity (bench/stats.py): a cached per-day statistic
+READING_SPEC = """entity: reading
+description: The statistics benchmark's row.
+fields:
+  kind: {type: enum, values: [a, b, c], default: a}
+  amount: {type: int, default: 0}
+stats_cache_seconds: 300
+stats:
+  per_day: {period: day, sum: [amount]}
 """
 Row = tuple[str, str, str, str, str]  # measure, scaffold, reference, ratio, target
 
@@ -250,6 +261,7 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
     root = base / "dl"
     scaffold("init", str(root), "--package", "benchapp", "--defaults", cwd=base, cache=cache)
     (root / "specs" / "item.yaml").write_text(ITEM_SPEC)
+    (root / "specs" / "reading.yaml").write_text(READING_SPEC)
     scaffold("generate", cwd=root, cache=cache)
     server = pgserver.get_server(str(base / "pg"), cleanup_mode="stop")
     try:
@@ -270,9 +282,12 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
         }
         args = [PY, str(REPO / "bench" / "datalayer.py"), url, "benchapp", "--rows", str(rows_n)]
         out = run([*args, *(["--quick"] if quick else [])], root, env)
+        args = [PY, str(REPO / "bench" / "stats.py"), url, "benchapp", "--rows", str(rows_n)]
+        stats_out = run([*args, *(["--quick"] if quick else [])], root, env)
     finally:
         server.cleanup()
     result = json.loads(out.strip().splitlines()[-1])
+    result["stats"] = json.loads(stats_out.strip().splitlines()[-1])
     rows: list[Row] = Rows()
     for op, t in result["per_call"].items():
         ref = t["raw_tx"]
@@ -326,7 +341,35 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
             "index scan",
         )
     )
+    rows += stats_rows(result["stats"])
     return rows, result
+
+
+def stats_rows(result: dict[str, Any]) -> list[Row]:
+    """The statistics rows (bench/stats.py): one statistic over N rows against the same
+    aggregate written by hand on raw asyncpg; a cached answer against a `get`, over HTTP."""
+    rows: list[Row] = Rows()
+    for tz, t in result["statistic"].items():
+        rows.append(
+            (
+                f"statistic `per_day` over {result['rows']:,} rows, tz {tz} (PostgreSQL, uncached)",
+                f"{t['generated'] / 1e3:.1f} ms",
+                f"hand-written SQL on raw asyncpg {t['hand'] / 1e3:.1f} ms",
+                f"{t['generated'] / t['hand']:.2f}\u00d7",
+                "\u2264 2\u00d7",
+            )
+        )
+    for where, t in result["http"].items():
+        rows.append(
+            (
+                f"cached statistic over HTTP (cache in {where})",
+                f"{t['cached']:.0f} \u00b5s",
+                f"`GET /readings/{{id}}` on the same app {t['get']:.0f} \u00b5s",
+                f"{t['cached'] / t['get']:.2f}\u00d7",
+                "\u2264 1.5\u00d7",
+            )
+        )
+    return rows
 
 
 def machine() -> str:

@@ -115,7 +115,8 @@ async def clients(*apps: FastAPI) -> AsyncIterator[list[httpx.AsyncClient]]:
 
 
 async def rows_for(session: AsyncSession, *owners: Actor) -> None:
-    for n, owner in enumerate(owners * 3):
+    """Two rows of each owner (a test makes few rows: unique values must stay distinct)."""
+    for n, owner in enumerate(owners * 2):
         await factories.make_message(session, owner=owner, **within(n))
 
 
@@ -127,8 +128,9 @@ async def prove_no_stale_answer(
     make_actor: MakeActor,
     headers_for: HeadersFor,
 ) -> None:
-    """Answers read through `reader` after writes through `writer` (the same instance or not)
-    are always the fresh ones, for the writing actor and for another."""
+    """Answers are always the fresh ones, for the writing actor and for another: read through
+    `reader` after a create (and a parent's change) through `writer`, then through `writer`
+    after a delete through `reader` (with two instances, each sees the other's writes)."""
     actor, other = await make_actor(), await make_actor()
     author = actor
     await rows_for(session, actor, other)
@@ -160,12 +162,12 @@ async def prove_no_stale_answer(
     assert now_seen == await fresh(engine, other), "an answer was served after the parent changed"
     assert counts(now_seen) == {stat: n + 1 for stat, n in counts(seen_by_other).items()}
 
-    response = await writer.delete(url_of(created), headers=headers_for(author))
+    response = await reader.delete(url_of(created), headers=headers_for(author))
     assert response.status_code == 204, response.text
-    again = await served(reader, headers_for(actor))
+    again = await served(writer, headers_for(actor))
     assert again == await fresh(engine, actor), "an answer was served after a delete"
     assert counts(again) == counts(before)
-    assert await served(reader, headers_for(other)) == await fresh(engine, other)
+    assert await served(writer, headers_for(other)) == await fresh(engine, other)
 
 
 async def test_a_cached_answer_is_never_served_after_a_write(
@@ -192,7 +194,6 @@ async def test_two_instances_sharing_redis_serve_no_stale_answer(
     assert first.state.stats_cache.shared and second.state.stats_cache.shared
     async with clients(first, second) as (one, two):
         await prove_no_stale_answer(one, two, engine, session, make_actor, headers_for)
-        await prove_no_stale_answer(two, one, engine, session, make_actor, headers_for)
     await first.state.stats_cache.close()
     await second.state.stats_cache.close()
 
