@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from scaffold.ir.model import Column, Entity, Many, Table
-from scaffold.render.literals import column_kind, literal_type
+from scaffold.render.literals import column_kind, literal_type, route_type
 
 if TYPE_CHECKING:
     from scaffold.render.pysource import EntityView
@@ -301,8 +301,8 @@ def _input_type(column: Column) -> str:
 
 
 def _route_type(column: Column) -> str:
-    """A key column as a path or query parameter (datetimes must carry a timezone)."""
-    return "UtcDateTime" if column_kind(column) == "datetime" else column.py_type
+    """A key column as a path or query parameter (render/literals.py `route_type`)."""
+    return route_type(column)
 
 
 def _read_type(column: Column) -> str:

@@ -40,6 +40,16 @@ def column_kind(column: Column) -> str:
     return column.kind
 
 
+def route_type(column: Column) -> str:
+    """A column's value as a path or query parameter: datetimes must carry a timezone, integers
+    must fit the column (core/types.py `Int32`, `Int64`)."""
+    if column_kind(column) == "datetime":
+        return "UtcDateTime"
+    if column.py_type == "int":
+        return "Int64" if "BigInteger" in column.sa_type else "Int32"
+    return column.py_type
+
+
 def default_source(kind: str, value: Any) -> str:
     """A field default (JSON value) as Python source of the right type."""
     if value is None:

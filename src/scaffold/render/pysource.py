@@ -23,6 +23,7 @@ from scaffold.render.literals import (
     literal_type,
     py_literal,
     regex_literal,
+    route_type,
 )
 from scaffold.render.stats import (
     CacheParent,
@@ -119,10 +120,7 @@ class EntityView:
     def route_pk_params(self) -> str:
         """The key as path parameters: datetimes must carry a timezone and are taken as UTC, so
         a key read from the API (`...Z`) addresses the same row on every database."""
-        return ", ".join(
-            f"{c.name}: {'UtcDateTime' if column_kind(c) == 'datetime' else c.py_type}"
-            for c in self.pk_columns
-        )
+        return ", ".join(f"{c.name}: {route_type(c)}" for c in self.pk_columns)
 
     @cached_property
     def pk_args(self) -> str:
@@ -538,7 +536,9 @@ class EntityView:
             "date": "IsoDate",
             "decimal": "StrictDecimal",
         }
-        return special.get(kind, flt.py_type) + " | None"
+        if kind in special:
+            return special[kind] + " | None"
+        return route_type(self.column(flt.column)) + " | None"
 
     @cached_property
     def has_bool_filter(self) -> bool:

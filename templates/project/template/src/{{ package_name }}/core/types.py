@@ -16,8 +16,14 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated
 
+from annotated_types import Interval
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, TypeAdapter, ValidationError
+
+# Integers as path and query parameters: a value the column cannot hold is a 422 naming the
+# parameter, not a database error (PostgreSQL and SQLite refuse to bind it).
+Int32 = Annotated[int, Interval(ge=-(2**31), le=2**31 - 1)]
+Int64 = Annotated[int, Interval(ge=-(2**63), le=2**63 - 1)]
 
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -172,8 +172,10 @@ async def _check_links(
     """Every linked key given must be of a row the actor may read (else not_found, naming the
     list)."""
     if payload.label_ids:
-        keys = [(k,) for k in payload.label_ids]
-        if len(await queries.readable_labels(session=session, actor=actor, keys=keys)) < len(keys):
+        labels_keys = [(k,) for k in payload.label_ids]
+        if len(await queries.readable_labels(session=session, actor=actor, keys=labels_keys)) < len(
+            labels_keys
+        ):
             return ActionResult.failure(
                 "not_found",
                 "label not found",
