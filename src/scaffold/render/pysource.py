@@ -30,6 +30,7 @@ from scaffold.render.stats import (
     StatView,
     cache_on_fields,
     cache_parent,
+    cache_update,
     invalidated_by,
     stats_of,
 )
@@ -410,6 +411,11 @@ class EntityView:
     def cache_on_fields(self) -> list[tuple[str, str]]:
         """The period columns the cache tests set (render/stats.py)."""
         return cache_on_fields(self)
+
+    @cached_property
+    def cache_update(self) -> tuple[str, list[object]] | None:
+        """The group the cache tests move a row between through PATCH (render/stats.py)."""
+        return cache_update(self)
 
     @cached_property
     def invalidates(self) -> tuple[str, ...]:

@@ -239,6 +239,20 @@ def cache_on_fields(view: EntityView) -> list[tuple[str, str]]:
     return out
 
 
+def cache_update(view: EntityView) -> tuple[str, list[object]] | None:
+    """(key, values) of an enum or bool group that the Update body accepts: the cache tests
+    move a row between groups through PATCH (each value in turn, so one of them is a change)."""
+    for s in view.e.stats:
+        if s.group is None or s.group_kind not in ("enum", "bool"):
+            continue
+        field = next((f for f in view.e.fields if f.columns == (s.group_column,)), None)
+        if field is None or not field.in_update or field.immutable:
+            continue
+        values: list[object] = list(s.group_values) if s.group_kind == "enum" else [False, True]
+        return s.group, values[:2]
+    return None
+
+
 def stats_of(view: EntityView) -> list[StatView]:
     return [StatView(s, view.e) for s in view.e.stats]
 

@@ -154,9 +154,9 @@ async def prove_no_stale_answer(
     parent_url = f"/chats/{created['chat_id']}"
     parent_row = await writer.get(parent_url, headers=headers_for(author))
     assert parent_row.status_code == 200, parent_row.text
-    change: dict[str, Any] = {"visibility": "public"}
+    public: dict[str, Any] = {"visibility": "public"}
     seen_by_other = await served(reader, headers_for(other))
-    response = await writer.patch(parent_url, json=change, headers=headers_for(author))
+    response = await writer.patch(parent_url, json=public, headers=headers_for(author))
     assert response.status_code == 200, response.text
     now_seen = await served(reader, headers_for(other))
     assert now_seen == await fresh(engine, other), "an answer was served after the parent changed"
