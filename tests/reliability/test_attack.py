@@ -5,13 +5,15 @@ and on PostgreSQL (pgserver).
   `alg: none` token, token signed with another key} → 2xx / 404 (403 on shared tables) / 401…;
 - 0 foreign rows in any list page (paged with small pages, and filtered by a foreign parent);
 - every server-managed field injected into every write → 422 and nothing changed;
-- oversized bodies (declared and chunked) → 413; `limit` above the maximum clamped, below 1 a 422;
+- oversized bodies (declared and chunked) → 413; a write whose body is not JSON → 415;
+  `limit` above the maximum clamped, below 1 a 422;
 - hostile strings (SQL fragments, NUL, RTL override, emoji, 1 MB) stored verbatim or refused
   with a 4xx, never a 500.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -226,6 +228,25 @@ def test_oversized_bodies_are_413(api: Api) -> None:
     assert got.status_code == 413, got.text
     assert ids(api.list_all("tasks", "owner", limit=100)) == before
     bump(f"attack ({api.server.tag}): oversized bodies (declared, chunked) → 413", 2)
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_writes_that_are_not_json_are_415(
+    api: Api, res: dict[str, Resource], content_type: str | None
+) -> None:
+    row = api.create("tasks", "owner")
+    body = json.dumps(api.payload("tasks", "owner")).encode()
+    headers = {**api.headers("owner"), **({"Content-Type": content_type} if content_type else {})}
+    before = ids(api.list_all("tasks", "owner", limit=100))
+    for method, url in (("POST", "/tasks"), ("PATCH", res["tasks"].url(row))):
+        got = api.client.request(method, url, content=body, headers=headers)
+        assert got.status_code == 415, (method, got.text)
+        assert got.json()["error"]["code"] == "unsupported_media_type"
+    assert ids(api.list_all("tasks", "owner", limit=100)) == before
+    assert api.request("owner", "GET", res["tasks"].url(row)).json() == row
+    bump(f"attack ({api.server.tag}): writes whose body is not JSON → 415, nothing written", 2)
 
 
 def test_limit_is_clamped_and_checked(api: Api, res: dict[str, Resource]) -> None:
