@@ -17,13 +17,16 @@ cache (`core/cache.py`, `core/redis.py`, the middleware in `main.py`, `cachetool
 `pyproject.toml`, `make_app` and `redis_url` in `tests/conftest.py`); entity templates of cached
 statistics import it, so it is also the minimum. Version 3 adds the operations of issue 15
 (`core/content_type.py`: 415 for a write whose body is not JSON; `core/cors.py`:
-`APP_CORS_ORIGINS`; their middlewares in `main.py`). A project made before version 1
-records no version and counts as version 0 (`scaffold upgrade` finds its merge bases among the
-past templates kept in `templates/project-history.tar.xz`; see `scaffold/upgrade/history.py`).
+`APP_CORS_ORIGINS`; `core/ratelimit.py`: rate limits, `limits` in `pyproject.toml`; their
+middlewares in `main.py`, which reads the registry's `rate_limits`); it is the minimum too,
+since a version-2 `main.py` would ignore the rate limits that specs set. A project made
+before version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
+merge bases among the past templates kept in `templates/project-history.tar.xz`; see
+`scaffold/upgrade/history.py`).
 """
 
 from __future__ import annotations
 
 PROJECT_TEMPLATE_VERSION = 3
-MIN_PROJECT_TEMPLATE_VERSION = 2
+MIN_PROJECT_TEMPLATE_VERSION = 3
 UNRECORDED_VERSION = 0  # a project made before versions were recorded

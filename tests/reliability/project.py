@@ -133,12 +133,23 @@ class AppServer:
                 self.process.wait(timeout=10)
 
 
-def start_app(root: Path, database_url: str | None = None, tag: str = "sqlite") -> AppServer:
-    """Migrate the database with alembic, then serve the app with uvicorn on a free port."""
+# The suites send thousands of requests a minute as one actor: their servers count every request
+# (the limiter runs) under limits they never reach; the attack suite starts one with tiny limits.
+GENEROUS_RATE_LIMITS = {
+    "APP_RATE_LIMIT": "1000000/minute",
+    "APP_WRITE_RATE_LIMIT": "1000000/minute",
+}
+
+
+def start_app(
+    root: Path, database_url: str | None = None, tag: str = "sqlite", **settings: str
+) -> AppServer:
+    """Migrate the database with alembic, then serve the app with uvicorn on a free port
+    (`settings`: environment variables of the app, over `GENEROUS_RATE_LIMITS`)."""
     db = database_url or f"sqlite+aiosqlite:///{root / 'reliability.db'}"
     must(run([sys.executable, "-m", "alembic", "upgrade", "head"], root, DATABASE_URL=db))
     port = free_port()
-    env = env_for(root, DATABASE_URL=db)
+    env = env_for(root, DATABASE_URL=db, **{**GENEROUS_RATE_LIMITS, **settings})
     log_path = root / f"uvicorn-{tag}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(

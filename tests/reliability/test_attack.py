@@ -6,6 +6,7 @@ and on PostgreSQL (pgserver).
 - 0 foreign rows in any list page (paged with small pages, and filtered by a foreign parent);
 - every server-managed field injected into every write → 422 and nothing changed;
 - oversized bodies (declared and chunked) → 413; a write whose body is not JSON → 415;
+  requests over the rate limit (a second instance with tiny limits) → 429 with `Retry-After`;
   `limit` above the maximum clamped, below 1 a 422;
 - hostile strings (SQL fragments, NUL, RTL override, emoji, 1 MB) stored verbatim or refused
   with a 4xx, never a 500.
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from .attack import (
@@ -33,7 +35,7 @@ from .attack import (
     resources,
 )
 from .figures import bump
-from .project import AppServer
+from .project import AppServer, start_app
 
 pytestmark = pytest.mark.slow
 
@@ -247,6 +249,49 @@ def test_writes_that_are_not_json_are_415(
     assert ids(api.list_all("tasks", "owner", limit=100)) == before
     assert api.request("owner", "GET", res["tasks"].url(row)).json() == row
     bump(f"attack ({api.server.tag}): writes whose body is not JSON → 415, nothing written", 2)
+
+
+@pytest.fixture(scope="module")
+def limited_server(server: AppServer) -> Iterator[AppServer]:
+    """Another instance of the app on the same database, with tiny rate limits."""
+    limited = start_app(
+        server.root,
+        server.env["DATABASE_URL"],
+        tag=f"{server.tag}-limited",
+        APP_RATE_LIMIT="4/minute",
+        APP_WRITE_RATE_LIMIT="2/minute",
+    )
+    try:
+        yield limited
+    finally:
+        limited.stop()
+
+
+def test_requests_over_the_rate_limit_are_429(api: Api, limited_server: AppServer) -> None:
+    def too_many(got: httpx.Response) -> None:
+        assert got.status_code == 429, got.text
+        assert got.json()["error"]["code"] == "too_many_requests"
+        assert 1 <= int(got.headers["Retry-After"]) <= 60
+
+    reader = api.headers(api.identity("limited_reader"))
+    writer = api.headers(api.identity("limited_writer"))
+    anonymous: dict[str, str] = {}  # no token: counted by the client address
+    with httpx.Client(base_url=limited_server.url, timeout=60) as client:
+        for _ in range(4):
+            assert client.get("/tasks", headers=reader).status_code == 200
+        too_many(client.get("/tasks", headers=reader))
+        assert client.get("/health", headers=reader).status_code == 200  # never limited
+        for _ in range(4):
+            assert client.get("/tasks", headers=anonymous).status_code == 401
+        too_many(client.get("/tasks", headers=anonymous))
+        before = ids(api.list_all("tasks", "limited_writer", limit=100))
+        for _ in range(2):
+            body = api.payload("tasks", "limited_writer")
+            assert client.post("/tasks", json=body, headers=writer).status_code == 201
+        too_many(client.post("/tasks", json=api.payload("tasks", "limited_writer"), headers=writer))
+        assert client.get("/tasks", headers=writer).status_code == 200  # reads count apart
+    assert len(ids(api.list_all("tasks", "limited_writer", limit=100)) - before) == 2
+    bump(f"attack ({api.server.tag}): over the rate limit → 429 with Retry-After, not written", 3)
 
 
 def test_limit_is_clamped_and_checked(api: Api, res: dict[str, Resource]) -> None:

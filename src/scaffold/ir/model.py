@@ -377,6 +377,9 @@ class Entity:
     many: tuple[Many, ...] = ()  # `type: many` fields, in spec order
     stats: tuple[Stat, ...] = ()  # `stats:`, in spec order
     stats_cache_seconds: int = 0  # how long a statistic's answer may be served from the cache
+    # the entity's own rate limits (spec `rate_limit`, `limits` notation); None: the app's
+    rate_limit_read: str | None = None
+    rate_limit_write: str | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:

@@ -13,6 +13,9 @@ from typing import Any
 from scaffold.spec.shorthand import FIELD_TYPES, MANY_KEYS
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# `limits` notation, roughly: amount [/ or per] [multiple] granularity, `;`/`,`-separated
+_ONE_RATE_LIMIT = r"[0-9]+\s*(/|per)\s*([0-9]+\s*)?[a-z]+\s*"
+RATE_LIMIT_PATTERN = rf"^\s*{_ONE_RATE_LIMIT}([;,]\s*{_ONE_RATE_LIMIT})*$"
 SHORT_FIELD_PATTERN = r"^\s*(" + "|".join(FIELD_TYPES) + r")\s*(\([^()]*\))?\s*\??\s*$"
 
 _NAME: dict[str, Any] = {"type": "string", "pattern": NAME_PATTERN, "maxLength": 63}
@@ -214,6 +217,20 @@ def spec_json_schema() -> dict[str, Any]:
                 "type": "integer",
                 "minimum": 0,
                 "description": "How long a statistic's answer may be cached (default 0: never).",
+            },
+            "rate_limit": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    kind: {
+                        "type": "string",
+                        "pattern": RATE_LIMIT_PATTERN,
+                        "description": f"This entity's own {kind} limit per actor "
+                        "(limits notation: `100/minute`, `10/second;1000/day`).",
+                    }
+                    for kind in ("read", "write")
+                },
+                "description": "Rate limits of this entity's routes (default: the app's).",
             },
         },
         "$defs": {"field": _field_long(), "stat": _stat()},

@@ -20,6 +20,7 @@ from scaffold.spec.models import (
     FIELD_KEYS,
     INDEX_KEYS,
     LIST_KEYS,
+    RATE_LIMIT_KEYS,
     STAT_KEYS,
     EntitySpec,
 )
@@ -263,6 +264,8 @@ def _allowed_keys(parts: list[str | int]) -> tuple[str, ...]:
         return LIST_KEYS
     if head == "stats" and len(parts) == 3:
         return STAT_KEYS
+    if head == "rate_limit" and len(parts) == 2:
+        return RATE_LIMIT_KEYS
     return ()
 
 

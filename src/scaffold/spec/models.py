@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from limits import parse_many
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from scaffold.spec.shorthand import expand
 
@@ -134,6 +135,30 @@ class StatSpec(_Strict):
         return value
 
 
+class RateLimitSpec(_Strict):
+    """`rate_limit: {read: 100/minute, write: 10/minute}`: the entity's own limits, in the
+    notation of the `limits` library the generated app counts with (checked with it here)."""
+
+    read: str | None = None
+    write: str | None = None
+
+    @field_validator("read", "write")
+    @classmethod
+    def _parses(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        try:
+            items = parse_many(value)
+        except ValueError:
+            items = []
+        if not items or any(item.amount < 1 for item in items):
+            raise ValueError(
+                f"`rate_limit.{info.field_name}` is not a rate limit: write it like 100/minute "
+                "or 10/second;1000/day (the limits library's notation)"
+            )
+        return value.strip()
+
+
 class EntitySpec(_Strict):
     """One spec file."""
 
@@ -155,6 +180,7 @@ class EntitySpec(_Strict):
     renamed_from: str | None = None
     stats: dict[str, StatSpec] = Field(default_factory=dict)
     stats_cache_seconds: int = Field(default=0, ge=0)
+    rate_limit: RateLimitSpec = Field(default_factory=RateLimitSpec)
 
     @field_validator("stats", mode="before")
     @classmethod
@@ -215,3 +241,4 @@ FIELD_KEYS = tuple(FieldSpec.model_fields)
 INDEX_KEYS = tuple(IndexSpec.model_fields)
 LIST_KEYS = tuple(ListSpec.model_fields)
 STAT_KEYS = tuple(StatSpec.model_fields)
+RATE_LIMIT_KEYS = tuple(RateLimitSpec.model_fields)

@@ -167,6 +167,8 @@ def build_entity(ctx: Context, ent: Ent) -> Entity | None:
         renamed_from=spec.renamed_from,
         stats=stat_list,
         stats_cache_seconds=spec.stats_cache_seconds,
+        rate_limit_read=spec.rate_limit.read,
+        rate_limit_write=spec.rate_limit.write,
     )
 
 

@@ -3,8 +3,9 @@
     {"error": {"code": "not_found", "message": "...", "fields": {"name": ["..."]}}}
 
 Action failures, FastAPI's request validation (malformed JSON included), routing errors
-(404, 405 with its `Allow` header), the body-size limit (413), a body that is not JSON (415) and
-unexpected exceptions (500, logged, nothing internal in the body) all answer it.
+(404, 405 with its `Allow` header), the body-size limit (413), a body that is not JSON (415), the
+rate limits (429) and unexpected exceptions (500, logged, nothing internal in the body) all answer
+it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ DESCRIPTIONS: dict[int, str] = {
     409: "Conflict: a stale version, a duplicate value or a row still referenced.",
     413: "The request body is too large.",
     415: "A write's body must be `application/json`.",
+    429: "Too many requests; `Retry-After` says in how many seconds to retry.",
     422: "Invalid input; `fields` names each problem.",
     500: "Unexpected error; nothing internal is disclosed.",
 }

@@ -29,3 +29,9 @@ routers: list[APIRouter] = [
     items_router,
     users_router,
 ]
+
+# The entities' own rate limits (spec `rate_limit`), by route: (reads, writes); None keeps the
+# app's (APP_RATE_LIMIT, APP_WRITE_RATE_LIMIT). core/ratelimit.py counts them apart.
+rate_limits: dict[str, tuple[str | None, str | None]] = {
+    "/tags": ("300/minute", "30/minute"),
+}

@@ -54,3 +54,7 @@ routers: list[APIRouter] = [
     users_router,
     votes_router,
 ]
+
+# The entities' own rate limits (spec `rate_limit`), by route: (reads, writes); None keeps the
+# app's (APP_RATE_LIMIT, APP_WRITE_RATE_LIMIT). core/ratelimit.py counts them apart.
+rate_limits: dict[str, tuple[str | None, str | None]] = {}
