@@ -167,6 +167,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "Annotated",
         "Any",
         "AsyncEngine",
+        "AsyncIterator",
         "AsyncSession",
         "Awaitable",
         "Sequence",
