@@ -22,7 +22,7 @@ def test_validate_a_folder_and_single_files(tmp_path: Path) -> None:
     out = _scaffold("validate", str(REPO / "specs"), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"{len(list((REPO / 'specs').glob('*.yaml')))} spec(s) valid"
-    one = _scaffold("validate", "specs/task.yaml", "specs/user.yaml", cwd=REPO)
+    one = _scaffold("validate", "specs/label.yaml", "specs/user.yaml", cwd=REPO)
     assert (one.returncode, one.stdout.strip()) == (0, "2 spec(s) valid")
 
 
