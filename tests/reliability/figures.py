@@ -11,12 +11,12 @@ LONG = os.environ.get("SCAFFOLD_LONG", "") not in ("", "0")
 _PROFILES = {
     "invalid_examples": (100, 1000),  # mutated spec sets, in-process validate + generate
     "invalid_subprocess": (6, 60),  # ... and through the real CLI in a subprocess
-    "valid_examples": (100, 200),  # random valid spec sets rendered and checked
+    "valid_examples": (60, 200),  # random valid spec sets rendered and checked
     "valid_full_black": (12, 200),  # of those, every file checked by black (the rest: samples)
     "valid_seed_runs": (2, 5),  # of those, rendered again under another PYTHONHASHSEED
     "migration_examples": (40, 400),  # random valid spec sets planned as a first migration
     "kills": (20, 60),  # SIGKILLed `scaffold generate` runs
-    "schemathesis_cases": (100, 200),  # examples per API operation
+    "schemathesis_cases": (60, 200),  # examples per API operation
 }
 SHRINK = LONG  # shrinking a failure can take minutes: only in the long profile
 PROFILE: dict[str, int] = {key: pair[1 if LONG else 0] for key, pair in _PROFILES.items()}
