@@ -48,7 +48,7 @@ def _utc_datetime(value: object) -> datetime:
             raise ValueError("not a valid ISO 8601 datetime") from None
         if parsed.tzinfo is None:
             raise ValueError("the datetime needs a timezone, e.g. 2024-05-01T12:00:00Z")
-        return parsed.astimezone(UTC)
+        return _in_utc(parsed)
     raise ValueError("expected an ISO 8601 datetime with a timezone, e.g. 2024-05-01T12:00:00Z")
 
 
@@ -65,8 +65,16 @@ def parse_instant(value: str, zone: tzinfo) -> datetime:
         text = f"{spaced.group(1)}+{spaced.group(2)}"
     if _ISO_DATE.fullmatch(text):
         day = _iso_date(text)
-        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        return _in_utc(datetime(day.year, day.month, day.day, tzinfo=zone))
     return _utc_datetime(text)
+
+
+def _in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:30+01:00 is a valid ISO 8601 text whose instant is before year 1
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the datetime is out of range (years 1 to 9999 in UTC)") from None
 
 
 def _iso_date(value: object) -> date:
