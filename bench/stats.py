@@ -25,16 +25,15 @@ import datetime
 import importlib
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import httpx
+from datalayer import per_call, plan_nodes  # bench/ is on sys.path when this runs
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 RANGE = {"from": "2026-01-01", "to": "2026-02-05"}
@@ -47,24 +46,6 @@ HAND_SQL = (
     "AND created_at < ($4::timestamp AT TIME ZONE $1) "
     "GROUP BY bucket ORDER BY bucket"
 )
-
-
-async def per_call(fn: Callable[[], Awaitable[Any]], n: int, batches: int) -> float:
-    """Median over `batches` of the mean time of `n` sequential calls, in microseconds."""
-    for _ in range(min(n, 20)):
-        await fn()
-    results = []
-    for _ in range(batches):
-        start = time.perf_counter()
-        for _ in range(n):
-            await fn()
-        results.append((time.perf_counter() - start) / n * 1e6)
-    return statistics.median(results)
-
-
-def plan_nodes(plan: dict[str, Any]) -> list[str]:
-    name = plan["Node Type"] + (f" ({plan['Index Name']})" if "Index Name" in plan else "")
-    return [name] + [n for child in plan.get("Plans", []) for n in plan_nodes(child)]
 
 
 async def statistic_timings(
