@@ -224,6 +224,8 @@ def _report(plan: Plan) -> None:
         for line in plan.migration.summary:
             _echo(f"  {line}")
     routes = [e.route for e in plan.schema.entities if e.api]
+    if plan.schema.audit_table is not None:
+        routes.append("/audit_events (admins)")
     if routes:
         _echo("routes: " + ", ".join(routes))
     _echo("next: alembic upgrade head && python -m pytest")

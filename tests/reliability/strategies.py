@@ -600,6 +600,8 @@ def build_spec_set(
             spec["stats"] = stats
             if d.boolean():  # cached answers, invalidated by writes (core/cache.py)
                 spec["stats_cache_seconds"] = d.integer(1, 600)
+        if d.integer(0, 3) == 0:  # the audit log (DESIGN §9.4)
+            spec["audit"] = True
         if fields:
             short = d.boolean()
             spec["fields"] = {f: (_short(s) if short else s) for f, s in fields.items()}

@@ -39,7 +39,7 @@ def test_render_project_returns_every_entity_file_once() -> None:
 def test_src_dir_and_package_shape_the_paths() -> None:
     files = render_project(case_schema("examples"), package="shop", src_dir="lib")
     assert "lib/shop/entities/registry.py" in files
-    assert all(p.startswith(("lib/shop/", "tests/entities/")) for p in files)
+    assert all(p.startswith(("lib/shop/", "tests/")) for p in files)
     assert "from shop.db import" in files["lib/shop/entities/tasks/model.py"]
 
 

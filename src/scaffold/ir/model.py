@@ -380,6 +380,7 @@ class Entity:
     # the entity's own rate limits (spec `rate_limit`, `limits` notation); None: the app's
     rate_limit_read: str | None = None
     rate_limit_write: str | None = None
+    audit: bool = False  # every write appends to `audit_events` (DESIGN §9.4)
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -396,10 +397,13 @@ class Schema:
     version: int = 1
     # the link tables of `many` fields (after every entity table: they refer to two of them)
     link_tables: tuple[Table, ...] = ()
+    # `audit_events` (ir/resolve/audit.py), when some entity has `audit: true`
+    audit_table: Table | None = None
 
     @property
     def tables(self) -> tuple[Table, ...]:
-        return tuple(e.table for e in self.entities) + self.link_tables
+        audit = (self.audit_table,) if self.audit_table is not None else ()
+        return tuple(e.table for e in self.entities) + self.link_tables + audit
 
     def link_table(self, name: str) -> Table:
         for t in self.link_tables:

@@ -16,6 +16,7 @@ from typing import Any
 from scaffold.ir import values
 from scaffold.ir.model import Column, Entity, Field, Filter, Ref, Schema
 from scaffold.ir.values import INT_RANGES
+from scaffold.render.audit import AuditView
 from scaffold.render.links import LinkView, incoming, links_of
 from scaffold.render.literals import (
     column_kind,
@@ -396,6 +397,11 @@ class EntityView:
     def links(self) -> list[LinkView]:
         """This entity's many fields (render/links.py)."""
         return links_of(self)
+
+    @cached_property
+    def audit(self) -> AuditView:
+        """What the actions record in the audit log (render/audit.py)."""
+        return AuditView(self)
 
     @cached_property
     def stats(self) -> list[StatView]:

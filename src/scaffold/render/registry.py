@@ -56,7 +56,16 @@ def _has_cached_stats_api(entity: Entity) -> bool:
     return _has_stats_api(entity) and entity.stats_cache_seconds > 0
 
 
+def _audited(entity: Entity) -> bool:
+    return entity.audit
+
+
+def _audited_api(entity: Entity) -> bool:
+    return entity.api and entity.audit
+
+
 ENTITY_DIR = "{src}/{package}/entities/{module}"
+AUDIT_DIR = "{src}/{package}/entities/audit_events"
 
 TEMPLATES: tuple[Template, ...] = (
     Template("__init__.py.jinja", "entity", ENTITY_DIR + "/__init__.py"),
@@ -98,6 +107,12 @@ TEMPLATES: tuple[Template, ...] = (
         "tests/entities/test_{plural}_stats_cache.py",
         applies=_has_cached_stats_api,
     ),
+    Template(
+        "test_entity_audit.py.jinja",
+        "entity",
+        "tests/entities/test_{plural}_audit.py",
+        applies=_audited_api,
+    ),
     Template("entity_factories.py.jinja", "entity", "tests/entities/factories_{plural}.py"),
     Template("registry.py.jinja", "project", "{src}/{package}/entities/registry.py"),
     Template("tests_init.py.jinja", "project", "tests/entities/__init__.py"),
@@ -109,6 +124,12 @@ TEMPLATES: tuple[Template, ...] = (
         "tests/entities/stats_support.py",
         applies=_has_stats_api,
     ),
+    # the audit log (DESIGN §9.4), when some entity has `audit: true`
+    Template("audit_init.py.jinja", "project", AUDIT_DIR + "/__init__.py", applies=_audited),
+    Template("audit_model.py.jinja", "project", AUDIT_DIR + "/model.py", applies=_audited),
+    Template("audit_log.py.jinja", "project", AUDIT_DIR + "/log.py", applies=_audited),
+    Template("audit_routes.py.jinja", "project", AUDIT_DIR + "/routes.py", applies=_audited),
+    Template("test_audit.py.jinja", "project", "tests/test_audit_events.py", applies=_audited),
 )
 
 

@@ -232,6 +232,10 @@ def spec_json_schema() -> dict[str, Any]:
                 },
                 "description": "Rate limits of this entity's routes (default: the app's).",
             },
+            "audit": {
+                "type": "boolean",
+                "description": "Log every write to `audit_events` (GET /audit_events, admins).",
+            },
         },
         "$defs": {"field": _field_long(), "stat": _stat()},
     }

@@ -181,6 +181,7 @@ class EntitySpec(_Strict):
     stats: dict[str, StatSpec] = Field(default_factory=dict)
     stats_cache_seconds: int = Field(default=0, ge=0)
     rate_limit: RateLimitSpec = Field(default_factory=RateLimitSpec)
+    audit: bool = False
 
     @field_validator("stats", mode="before")
     @classmethod

@@ -9,7 +9,8 @@ It runs as passes over one shared `Context` (context.py), each pass a module of 
 names.py (entities, names), fields.py (scalar fields), refs.py (primary keys, refs, table
 order), ownership.py, keys.py (uniques, listing), indexing.py (indexes), build.py (the
 `Entity`), stats.py (statistics and their indexes), relations.py (many fields: their `Many`
-and link tables), testvalues.py (values the generated tests can write). `_run` is the recipe.
+and link tables), audit.py (the `audit_events` table), testvalues.py (values the generated
+tests can write). `_run` is the recipe.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from scaffold.errors import Diagnostic, SpecErrors
 from scaffold.ir import values
 from scaffold.ir.model import Schema
+from scaffold.ir.resolve.audit import audit_table
 from scaffold.ir.resolve.build import build_entity, replace_pk
 from scaffold.ir.resolve.context import Context
 from scaffold.ir.resolve.fields import scalar_fields
@@ -52,15 +54,17 @@ def _run(ctx: Context) -> Schema:
             entities.append(built)
     # many fields add no order between entities: their link tables come after every entity's
     entities, links = link_tables(ctx, entities)
+    audit = audit_table(entities)
     if not ctx.diags:
-        check_global_names(ctx, [*(e.table for e in entities), *links])
+        tables = [*(e.table for e in entities), *links, *([audit] if audit else [])]
+        check_global_names(ctx, tables)
     if not ctx.diags:
         rows = values.rows_at_once(entities)
         for built in entities:
             check_test_values(ctx, ctx.ents[built.name], built, rows[built.name])
     if ctx.diags:
         raise SpecErrors(ctx.diags)
-    return Schema(entities=tuple(entities), link_tables=links)
+    return Schema(entities=tuple(entities), link_tables=links, audit_table=audit)
 
 
 def resolve(specs: Sequence[LoadedSpec]) -> Schema:

@@ -169,6 +169,7 @@ def build_entity(ctx: Context, ent: Ent) -> Entity | None:
         stats_cache_seconds=spec.stats_cache_seconds,
         rate_limit_read=spec.rate_limit.read,
         rate_limit_write=spec.rate_limit.write,
+        audit=spec.audit,
     )
 
 

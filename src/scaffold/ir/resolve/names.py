@@ -8,6 +8,7 @@ import re
 from scaffold.errors import Diagnostic, Location
 from scaffold.ir import naming
 from scaffold.ir.model import Table
+from scaffold.ir.resolve.audit import AUDIT_ENTITY, AUDIT_TABLE
 from scaffold.ir.resolve.context import Context, Ent
 
 
@@ -129,6 +130,14 @@ def collect_entities(ctx: Context) -> None:
                 f"write a more specific name, e.g. `{spec.entity}_item`",
             )
             ok = False
+        if ok and spec.entity == AUDIT_ENTITY:
+            ctx.err(
+                loaded.at("entity"),
+                f"entity name `{AUDIT_ENTITY}` is reserved: the audit log's events are its rows "
+                "(`audit: true` on an entity turns them on)",
+                f"write a more specific name, e.g. `{AUDIT_ENTITY}_record`",
+            )
+            ok = False
         if not ok:
             continue
         if spec.entity in ctx.ents:
@@ -164,11 +173,11 @@ def collect_entities(ctx: Context) -> None:
         advice = None if spec.table else f"set `table:` for entity `{spec.entity}`"
         if not check_name(ctx, table, "table name", where_t, python=False, sql=True, advice=advice):
             continue
-        if table == "alembic_version" or table.startswith(("pg_", "sqlite_")):
+        if table in ("alembic_version", AUDIT_TABLE) or table.startswith(("pg_", "sqlite_")):
             ctx.err(
                 where_t,
-                f"table name `{table}` of entity `{spec.entity}` is reserved by the database "
-                "or Alembic",
+                f"table name `{table}` of entity `{spec.entity}` is reserved by the database, "
+                "Alembic or the audit log",
                 f"set `table:` for entity `{spec.entity}` to another name",
             )
             continue

@@ -19,6 +19,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.entities.audit_events import log as audit_log
 from probeapp.entities.labels.model import Label
 from probeapp.entities.tasks.model import Task, tasks_labels
 
@@ -125,6 +126,39 @@ async def test_detach_labels_unlinks_and_is_idempotent(
     assert await link_rows(session, tasks_labels) == 0
 
 
+async def test_attach_and_detach_labels_are_in_the_audit_log(
+    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
+) -> None:
+    actor = await writer(make_actor)
+    admin = await make_actor(roles=("admin",))
+    source, target = await make_labels_pair(session, actor)
+    assert (
+        await client.put(labels_url(source, target), headers=headers_for(actor))
+    ).status_code == 204
+    assert (
+        await client.delete(labels_url(source, target), headers=headers_for(actor))
+    ).status_code == 204
+    query = {
+        "entity": "task",
+        "row_id": audit_log.key_text(
+            [
+                source.id,
+            ]
+        ),
+    }
+    response = await client.get("/audit_events", params=query, headers=headers_for(admin))
+    assert response.status_code == 200, response.text
+    linked = audit_log.key_text(
+        [
+            target.id,
+        ]
+    )
+    assert [(e["action"], e["changes"], e["actor_id"]) for e in response.json()["items"]] == [
+        ("detach", {"labels": [linked, None]}, str(actor.id)),
+        ("attach", {"labels": [None, linked]}, str(actor.id)),
+    ]
+
+
 async def test_labels_linked_list_pages_through_every_link(
     client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
 ) -> None:
@@ -190,6 +224,23 @@ async def test_label_ids_on_create_and_update_set_the_whole_set(
     assert response.status_code == 200, response.text
     assert response.json()["label_ids"] == [labels_key(second)]
     assert await link_rows(session, tasks_labels) == 1
+    # the audit log has the whole sets, before and after, as key texts
+    admin = await make_actor(roles=("admin",))
+    query = {"entity": "task", "row_id": audit_log.key_text([created[key] for key in ("id",)])}
+    events = (await client.get("/audit_events", params=query, headers=headers_for(admin))).json()[
+        "items"
+    ]
+    [first_text, second_text] = [
+        audit_log.key_text(
+            [
+                row.id,
+            ]
+        )
+        for row in (first, second)
+    ]
+    assert [e["action"] for e in events] == ["update", "create"]
+    assert events[0]["changes"]["label_ids"] == [[first_text], [second_text]]
+    assert events[1]["changes"]["label_ids"] == [None, [first_text]]
 
 
 async def test_label_ids_over_the_limit_is_422_naming_label_ids(

@@ -7,6 +7,8 @@
 from fastapi import APIRouter
 
 from probeapp.db import Base
+from probeapp.entities.audit_events.model import AuditEvent
+from probeapp.entities.audit_events.routes import router as audit_events_router
 from probeapp.entities.chats.model import Chat
 from probeapp.entities.chats.routes import links_router as chats_links_router
 from probeapp.entities.chats.routes import router as chats_router
@@ -39,6 +41,7 @@ models: tuple[type[Base], ...] = (
     Comment,
     User,
     Vote,
+    AuditEvent,
 )
 
 routers: list[APIRouter] = [
@@ -53,6 +56,7 @@ routers: list[APIRouter] = [
     comments_router,
     users_router,
     votes_router,
+    audit_events_router,
 ]
 
 # The entities' own rate limits (spec `rate_limit`), by route: (reads, writes); None keeps the

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
+from probeapp.entities.audit_events import log as audit_log
 from probeapp.entities.labels import actions as label_actions
 from probeapp.entities.labels import queries as label_queries
 from probeapp.entities.labels.schemas import LabelPage
@@ -33,6 +34,10 @@ T = TypeVar("T")
 
 # Column kinds of the keyset order, for decoding cursors.
 ORDER_KINDS = ("datetime", "uuid")
+# What every write logs to the audit log (`audit: true`): these values, by the names the API
+# exchanges; the masked ones as "***" (entities/audit_events/log.py).
+AUDITED: list[str] = ["title", "done", "due"]
+MASKED: list[str] = []
 
 
 def _unauthenticated() -> ActionResult[Any]:
@@ -85,6 +90,24 @@ async def _in_transaction(
         logger.exception("%s failed to commit", action)
         return ActionResult.failure("internal", "an unexpected error occurred")
     return result
+
+
+async def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: audit_log.AuditAction,
+    key: Sequence[object],
+    changes: audit_log.Changes,
+) -> None:
+    """Log this write in its own transaction (one INSERT; committed with it or not at all)."""
+    await audit_log.record(
+        session,
+        actor_id=actor.id,
+        action=action,
+        entity="task",
+        row_id=audit_log.key_text(key),
+        changes=changes,
+    )
 
 
 async def _check_refs(
@@ -186,15 +209,21 @@ async def _check_links(
 
 async def _set_links(
     *, session: AsyncSession, row: Task, payload: TaskCreate | TaskUpdate, replace: bool
-) -> None:
-    """Make the given lists of linked keys the row's links."""
+) -> audit_log.Changes:
+    """Make the given lists of linked keys the row's links; what changed, for the audit log."""
+    changed: audit_log.Changes = {}
     if payload.label_ids is not None:
-        await queries.set_labels(
+        labels_keys = [(k,) for k in payload.label_ids]
+        labels_before = await queries.set_labels(
             session=session,
             id=row.id,
-            keys=[(k,) for k in payload.label_ids],
+            keys=labels_keys,
             replace=replace,
         )
+        changed |= audit_log.link_changes(
+            "label_ids", labels_before if replace else None, labels_keys
+        )
+    return changed
 
 
 async def get_task(
@@ -283,7 +312,9 @@ async def create_task(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
-        await _set_links(session=session, row=row, payload=payload, replace=False)
+        changed = audit_log.changes(None, audit_log.values_of(row, AUDITED), masked=MASKED)
+        changed |= await _set_links(session=session, row=row, payload=payload, replace=False)
+        await _audit(session, actor, "create", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_task")
@@ -299,8 +330,11 @@ async def update_task(
     async def work(actor: Actor) -> ActionResult[TaskRead]:
         # Visibility and permission come before the body, as the API contract orders them; the
         # UPDATE below carries the same scope, so these reads only choose the error to answer.
-        if await queries.get(session=session, actor=actor, id=id) is None:
+        before = await queries.get(session=session, actor=actor, id=id)
+        if before is None:
             return _not_found()
+        # taken now: the UPDATE refreshes the same row object
+        old = audit_log.values_of(before, AUDITED)
         if not await queries.can_write(session=session, actor=actor, id=id):
             return _forbidden()
         try:
@@ -320,7 +354,9 @@ async def update_task(
         )
         if row is None:
             return _not_found()
-        await _set_links(session=session, row=row, payload=payload, replace=True)
+        changed = audit_log.changes(old, audit_log.values_of(row, AUDITED), masked=MASKED)
+        changed |= await _set_links(session=session, row=row, payload=payload, replace=True)
+        await _audit(session, actor, "update", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_task")
@@ -334,12 +370,15 @@ async def delete_task(
         return _unauthenticated()
 
     async def work(actor: Actor) -> ActionResult[None]:
-        if await queries.get(session=session, actor=actor, id=id) is None:
+        before = await queries.get(session=session, actor=actor, id=id)
+        if before is None:
             return _not_found()
+        old = audit_log.values_of(before, AUDITED)
         if not await queries.can_write(session=session, actor=actor, id=id):
             return _forbidden()
         if not await queries.delete(session=session, actor=actor, id=id):
             return _not_found()
+        await _audit(session, actor, "delete", [id], audit_log.changes(old, None, masked=MASKED))
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "delete_task")
@@ -416,6 +455,12 @@ async def attach_task_label(
                 {"label_id": ["no label with this key is visible to you"]},
             )
         await queries.attach_label(session=session, id=id, label_id=label_id)
+        label_key = audit_log.key_text(
+            [
+                label_id,
+            ]
+        )
+        await _audit(session, actor, "attach", [id], {"labels": [None, label_key]})
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "attach_task_label")
@@ -434,6 +479,12 @@ async def detach_task_label(
         if not await queries.can_write(session=session, actor=actor, id=id):
             return _forbidden()
         await queries.detach_label(session=session, id=id, label_id=label_id)
+        label_key = audit_log.key_text(
+            [
+                label_id,
+            ]
+        )
+        await _audit(session, actor, "detach", [id], {"labels": [label_key, None]})
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "detach_task_label")

@@ -245,22 +245,39 @@ async def readable_labels(
 
 async def set_labels(
     *, session: AsyncSession, id: uuid.UUID, keys: Sequence[tuple[Any, ...]], replace: bool
-) -> None:
-    """Link exactly these keys (with `replace`, unlink every other one); no checks here."""
+) -> list[tuple[Any, ...]]:
+    """Link exactly these keys (with `replace`, unlink every other one); no checks here.
+
+    Returns the keys linked before (for the audit log), from the same two statements: those
+    the DELETE removed and those the INSERT found linked already.
+    """
+    removed: list[tuple[Any, ...]] = []
     if replace:
         stmt = sa.delete(tasks_labels).where(tasks_labels.c.task_id == id)
         if keys:
             stmt = stmt.where(tasks_labels.c.label_id.not_in([key[0] for key in keys]))
-        await session.execute(stmt)
-    if keys:
-        rows = [
-            {
-                "task_id": id,
-                "label_id": key[0],
-            }
-            for key in keys
-        ]
-        await session.execute(_insert_links(session, tasks_labels), rows)
+        returned = await session.execute(
+            stmt.returning(
+                tasks_labels.c.label_id,
+            )
+        )
+        removed = [tuple(found) for found in returned.all()]
+    if not keys:
+        return removed
+    rows = [
+        {
+            "task_id": id,
+            "label_id": key[0],
+        }
+        for key in keys
+    ]
+    stmt_insert = _insert_links(session, tasks_labels).returning(
+        tasks_labels.c.label_id,
+    )
+    added = {tuple(found) for found in (await session.execute(stmt_insert, rows)).all()}
+    return removed + [
+        tuple(key) for key in dict.fromkeys(map(tuple, keys)) if tuple(key) not in added
+    ]
 
 
 async def attach_label(*, session: AsyncSession, id: uuid.UUID, label_id: uuid.UUID) -> None:

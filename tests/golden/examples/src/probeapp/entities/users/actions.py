@@ -21,6 +21,7 @@ from probeapp.auth import Actor
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.core.security import hash_password
+from probeapp.entities.audit_events import log as audit_log
 from probeapp.entities.users import queries
 from probeapp.entities.users.model import User
 from probeapp.entities.users.schemas import UserCreate, UserPage, UserRead, UserUpdate
@@ -31,6 +32,10 @@ T = TypeVar("T")
 
 # Column kinds of the keyset order, for decoding cursors.
 ORDER_KINDS = ("datetime", "uuid")
+# What every write logs to the audit log (`audit: true`): these values, by the names the API
+# exchanges; the masked ones as "***" (entities/audit_events/log.py).
+AUDITED: list[str] = ["email", "password"]
+MASKED: list[str] = ["password"]
 
 
 def _unauthenticated() -> ActionResult[Any]:
@@ -83,6 +88,24 @@ async def _in_transaction(
         logger.exception("%s failed to commit", action)
         return ActionResult.failure("internal", "an unexpected error occurred")
     return result
+
+
+async def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: audit_log.AuditAction,
+    key: Sequence[object],
+    changes: audit_log.Changes,
+) -> None:
+    """Log this write in its own transaction (one INSERT; committed with it or not at all)."""
+    await audit_log.record(
+        session,
+        actor_id=actor.id,
+        action=action,
+        entity="user",
+        row_id=audit_log.key_text(key),
+        changes=changes,
+    )
 
 
 async def _check_refs(
@@ -182,6 +205,8 @@ async def create_user(
         if failed is not None:
             return failed
         row = await queries.create(session=session, actor=actor, values=values)
+        changed = audit_log.changes(None, audit_log.values_of(row, AUDITED), masked=MASKED)
+        await _audit(session, actor, "create", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "create_user")
@@ -197,8 +222,11 @@ async def update_user(
     async def work(actor: Actor) -> ActionResult[UserRead]:
         # Visibility and permission come before the body, as the API contract orders them; the
         # UPDATE below carries the same scope, so these reads only choose the error to answer.
-        if await queries.get(session=session, actor=actor, id=id) is None:
+        before = await queries.get(session=session, actor=actor, id=id)
+        if before is None:
             return _not_found()
+        # taken now: the UPDATE refreshes the same row object
+        old = audit_log.values_of(before, AUDITED)
         if not await queries.can_write(session=session, actor=actor, id=id):
             return _forbidden()
         try:
@@ -219,6 +247,8 @@ async def update_user(
         )
         if row is None:
             return _not_found()
+        changed = audit_log.changes(old, audit_log.values_of(row, AUDITED), masked=MASKED)
+        await _audit(session, actor, "update", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_user")
@@ -232,12 +262,15 @@ async def delete_user(
         return _unauthenticated()
 
     async def work(actor: Actor) -> ActionResult[None]:
-        if await queries.get(session=session, actor=actor, id=id) is None:
+        before = await queries.get(session=session, actor=actor, id=id)
+        if before is None:
             return _not_found()
+        old = audit_log.values_of(before, AUDITED)
         if not await queries.can_write(session=session, actor=actor, id=id):
             return _forbidden()
         if not await queries.delete(session=session, actor=actor, id=id):
             return _not_found()
+        await _audit(session, actor, "delete", [id], audit_log.changes(old, None, masked=MASKED))
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "delete_user")
