@@ -12,11 +12,12 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.entities.tags.model import Tag
@@ -32,7 +33,7 @@ ROUTE = "/tags"
 
 def item_url(row: dict[str, Any]) -> str:
     """The URL of one tag, from its JSON."""
-    return ROUTE + "".join("/" + str(value) for value in key_of(row))
+    return ROUTE + "".join("/" + quote(str(value), safe="") for value in key_of(row))
 
 
 def key_of(item: dict[str, Any]) -> tuple[Any, ...]:
@@ -62,6 +63,24 @@ async def create(
     response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+class Statements:
+    """Counts the SQL statements the app sends while the block runs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> "Statements":
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
 # -- CRUD -------------------------------------------------------------------------------------
@@ -118,6 +137,33 @@ async def test_delete_returns_204_and_the_tag_is_gone(
     assert (await client.get(item_url(created), headers=headers_for(actor))).status_code == 404
     listed = (await client.get(ROUTE, headers=headers_for(actor))).json()["items"]
     assert created not in listed
+
+
+async def test_a_successful_update_and_delete_are_one_statement_each(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    engine: AsyncEngine,
+    make_actor: MakeActor,
+    headers_for: HeadersFor,
+) -> None:
+    # The scoped, versioned write alone.
+    # The reads that choose 404 or 403 come only after a write that matched nothing.
+    actor = await writer(make_actor)
+    created = await create(client, session, actor, headers_for)
+    change: dict[str, Any] = {"version": created["version"]}
+    with Statements(engine) as update:
+        response = await client.patch(item_url(created), json=change, headers=headers_for(actor))
+    assert response.status_code == 200, response.text
+    assert update.count == 1
+    with Statements(engine) as delete:
+        response = await client.delete(item_url(created), headers=headers_for(actor))
+    assert response.status_code == 204, response.text
+    assert delete.count == 1
+    # the row is gone now: the write matches nothing, then the read that says 404
+    with Statements(engine) as missing:
+        response = await client.delete(item_url(created), headers=headers_for(actor))
+    assert response.status_code == 404, response.text
+    assert missing.count == 2
 
 
 async def test_get_of_a_missing_tag_is_404(

@@ -11,6 +11,7 @@
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ ROUTE = "/chats"
 
 def path_of(row: Any, keys: tuple[str, ...]) -> str:
     """`/<key>/<key>`: a row's key columns as path segments, as the API writes them."""
-    return "".join("/" + str(to_jsonable_python(getattr(row, key))) for key in keys)
+    return "".join("/" + quote(str(to_jsonable_python(getattr(row, key))), safe="") for key in keys)
 
 
 def url_of(row: Chat) -> str:

@@ -12,6 +12,7 @@ import datetime
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -42,8 +43,8 @@ def item_url(row: Message) -> str:
 
 def segment(key: Any) -> str:
     if isinstance(key, datetime.datetime):  # SQLite gives naive UTC datetimes back
-        return (key if key.tzinfo else key.replace(tzinfo=UTC)).isoformat()
-    return str(key)
+        return quote((key if key.tzinfo else key.replace(tzinfo=UTC)).isoformat(), safe="")
+    return quote(str(key), safe="")
 
 
 async def listed(

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -51,7 +52,7 @@ def within(i: int) -> dict[str, Any]:
 
 
 def url_of(row: dict[str, Any]) -> str:
-    return ROUTE + "".join(f"/{row[key]}" for key in KEYS)
+    return ROUTE + "".join("/" + quote(str(row[key]), safe="") for key in KEYS)
 
 
 async def fresh(engine: AsyncEngine, actor: Actor) -> dict[str, Any]:
@@ -141,7 +142,7 @@ async def prove_no_stale_answer(
     assert await statements(engine, served(reader, headers_for(actor))) == 0
     assert await served(writer, headers_for(actor)) == before
 
-    body = await factories.message_payload(session, owner=actor, **within(9))
+    body = await factories.message_payload(session, owner=author, **within(9))
     response = await writer.post(ROUTE, json=body, headers=headers_for(author))
     assert response.status_code == 201, response.text
     created = response.json()
@@ -151,7 +152,7 @@ async def prove_no_stale_answer(
     assert await served(reader, headers_for(other)) == await fresh(engine, other)
 
     # the parent's visibility decides who reads the row: make it public
-    parent_url = f"/chats/{created['chat_id']}"
+    parent_url = f"/chats/{quote(str(created['chat_id']), safe='')}"
     parent_row = await writer.get(parent_url, headers=headers_for(author))
     assert parent_row.status_code == 200, parent_row.text
     public: dict[str, Any] = {"visibility": "public"}

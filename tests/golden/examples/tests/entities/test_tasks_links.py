@@ -12,6 +12,7 @@
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import sqlalchemy as sa
@@ -33,7 +34,7 @@ ROUTE = "/tasks"
 
 def path_of(row: Any, keys: tuple[str, ...]) -> str:
     """`/<key>/<key>`: a row's key columns as path segments, as the API writes them."""
-    return "".join("/" + str(to_jsonable_python(getattr(row, key))) for key in keys)
+    return "".join("/" + quote(str(to_jsonable_python(getattr(row, key))), safe="") for key in keys)
 
 
 def url_of(row: Task) -> str:
@@ -219,7 +220,7 @@ async def test_label_ids_on_create_and_update_set_the_whole_set(
     created = response.json()
     assert created["label_ids"] == [labels_key(first)]
     change: dict[str, Any] = {"label_ids": [labels_key(second)]}
-    url = ROUTE + "".join("/" + str(created[key]) for key in ("id",))
+    url = ROUTE + "".join("/" + quote(str(created[key]), safe="") for key in ("id",))
     response = await client.patch(url, json=change, headers=headers_for(actor))
     assert response.status_code == 200, response.text
     assert response.json()["label_ids"] == [labels_key(second)]

@@ -254,11 +254,38 @@ def aggregate_columns(
     for m in measures:
         column = columns[m.key]
         if m.fn == "avg":
-            out.append(sa.func.sum(column).label(f"{m.key}__sum"))
+            out += _sum(m, column, f"{m.key}__sum")
             out.append(sa.func.count(column).label(f"{m.key}__n"))
+        elif m.fn == "sum":
+            out += _sum(m, column, m.key)
         else:
             out.append(getattr(sa.func, m.fn)(column).label(m.key))
     return out
+
+
+# A sum of bigints can pass 2**63 (SQLite then fails with "integer overflow"; PostgreSQL sums
+# them as numeric): it is sent as the sums of the values' high and low 32 bits, which cannot
+# overflow, and added up here exactly (integer division and remainder truncate alike on both).
+_SPLIT = 2**32
+
+
+def _sum(m: Measure, column: Any, label: str) -> list[sa.ColumnElement[Any]]:
+    if m.kind != "bigint":
+        return [sa.func.sum(column).label(label)]
+    return [
+        sa.func.sum(column // _SPLIT).label(f"{label}__hi"),
+        sa.func.sum(column % _SPLIT).label(f"{label}__lo"),
+    ]
+
+
+def _summed(m: Measure, row: Any, label: str) -> Any:
+    """The sum a row holds under `label` (put together again for a bigint)."""
+    if row is None:
+        return None
+    if m.kind != "bigint":
+        return row[label]
+    high, low = row[f"{label}__hi"], row[f"{label}__lo"]
+    return None if high is None else int(high) * _SPLIT + int(low)
 
 
 def _number(kind: str, scale: int | None, value: Any) -> Any:
@@ -276,10 +303,13 @@ def _number(kind: str, scale: int | None, value: Any) -> Any:
 def _measured(measures: Sequence[Measure], row: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for m in measures:
+        if m.fn == "sum":
+            out[m.key] = _number(m.kind, m.scale, _summed(m, row, m.key))
+            continue
         if m.fn != "avg":
             out[m.key] = _number(m.kind, m.scale, row[m.key] if row is not None else None)
             continue
-        total = row[f"{m.key}__sum"] if row is not None else None
+        total = _summed(m, row, f"{m.key}__sum")
         n = int(row[f"{m.key}__n"] or 0) if row is not None else 0
         if total is None or n == 0:
             out[m.key] = None

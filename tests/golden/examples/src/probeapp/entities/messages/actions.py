@@ -59,6 +59,19 @@ def _invalid(exc: ValidationError) -> ActionResult[Any]:
     return ActionResult.failure("validation", "the message is not valid", field_errors(exc))
 
 
+async def _refusal(
+    *, session: AsyncSession, actor: Actor, id: uuid.UUID
+) -> ActionResult[Any] | None:
+    """The 404 (not visible) or 403 (visible, not the actor's to change) that a write to this
+    row answers before anything else, or None when the actor may write it. Run only on the way
+    to an error: a write that succeeds carries the same scope in its own statement."""
+    if await queries.get(session=session, actor=actor, id=id) is None:
+        return _not_found()
+    if not await queries.can_write(session=session, actor=actor, id=id):
+        return _forbidden()
+    return None
+
+
 async def _in_transaction(
     session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
@@ -282,28 +295,33 @@ async def update_message(
         return _unauthenticated()
 
     async def work(actor: Actor) -> ActionResult[MessageRead]:
-        # Visibility and permission come before the body, as the API contract orders them; the
-        # UPDATE below carries the same scope, so these reads only choose the error to answer.
-        if await queries.get(session=session, actor=actor, id=id) is None:
-            return _not_found()
-        if not await queries.can_write(session=session, actor=actor, id=id):
-            return _forbidden()
+        # One statement when it succeeds: the UPDATE carries the key and the write
+        # scope. The reads that choose between 404 and 403 run only on the way to an error, so
+        # the contract's order holds (401, 404, 403, 422, refs, 409).
         try:
             payload = MessageUpdate.model_validate(data)
         except ValidationError as exc:
-            return _invalid(exc)
+            return await _refusal(session=session, actor=actor, id=id) or _invalid(exc)
         values = payload.model_dump(exclude_unset=True)
         failed = await _check_refs(session=session, actor=actor, values=values)
         if failed is not None:
-            return failed
-        row = await queries.update(
-            session=session,
-            actor=actor,
-            id=id,
-            values=values,
-        )
+            return await _refusal(session=session, actor=actor, id=id) or failed
+        try:
+            row = await queries.update(
+                session=session,
+                actor=actor,
+                id=id,
+                values=values,
+            )
+        except DataError:
+            # a value the database refuses (answered 422), unless the row is not the actor's
+            await session.rollback()
+            refused = await _refusal(session=session, actor=actor, id=id)
+            if refused is not None:
+                return refused
+            raise
         if row is None:
-            return _not_found()
+            return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
     return await _in_transaction(session, work(actor), "update_message", writes=True)
@@ -317,12 +335,10 @@ async def delete_message(
         return _unauthenticated()
 
     async def work(actor: Actor) -> ActionResult[None]:
-        if await queries.get(session=session, actor=actor, id=id) is None:
-            return _not_found()
-        if not await queries.can_write(session=session, actor=actor, id=id):
-            return _forbidden()
+        # One statement when it succeeds (the DELETE carries the key and the write scope); the
+        # reads that choose between 404 and 403 run only when it matched nothing.
         if not await queries.delete(session=session, actor=actor, id=id):
-            return _not_found()
+            return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
     return await _in_transaction(session, work(actor), "delete_message", writes=True)
