@@ -5,12 +5,13 @@
 `bench/run.py` bootstraps the project (one `item` entity, bench/run.py:ITEM_SPEC), starts
 PostgreSQL through pgserver and runs this; it prints one JSON object:
 
-- `per_call`: microseconds per call (median of batches) of the generated `get`, `list_page`,
-  `create`, `update`, `delete`, against raw asyncpg sending the very same SQL (captured from the
-  generated call) on an asyncpg pool. The generated code runs as a route runs it: a new
-  `AsyncSession` per call from the project's `session_factory`-style sessionmaker, writes inside
-  `session.begin()`. SQLAlchemy always wraps work in a transaction, so the raw reference is shown
-  twice: in a transaction (same round trips) and bare (reads; fewest round trips).
+- `per_call`: microseconds per call (median of batches) of the generated actions `get_item`,
+  `list_items`, `create_item`, `update_item`, `delete_item` as a route runs them (a new
+  `AsyncSession` per call, the raw input validated, the scope, the write, the commit), against
+  raw asyncpg sending the statement a careful hand-written endpoint needs (the very SQL the
+  action sent, captured: each action sends exactly one, which the capture asserts) on an asyncpg
+  pool. SQLAlchemy always wraps work in a transaction, so the raw reference is shown twice: in a
+  transaction (same round trips) and bare (reads; fewest round trips).
 - `depth`: a page of 20 at row depth 0, 10,000 and 500,000 of one owner's N rows (default 1M,
   loaded with `generate_series`), keyset (`list_page(after=...)`) next to LIMIT/OFFSET.
 - `plans`: the EXPLAIN node types of every list statement (page 1, after a cursor, filtered) on
@@ -60,6 +61,7 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
     auth = importlib.import_module(f"{package}.auth")
     importlib.import_module(f"{package}.entities.registry")
     q = importlib.import_module(f"{package}.entities.items.queries")
+    actions = importlib.import_module(f"{package}.entities.items.actions")
     item_cls = importlib.import_module(f"{package}.entities.items.model").Item
     engine = db.make_engine(url)
     async with engine.begin() as conn:
@@ -94,9 +96,13 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
     n, batches = (100, 3) if quick else (300, 5)
 
     # rows to read, update, delete (one per delete call of both variants, plus warm-up)
+    def done(result: Any) -> Any:
+        assert result.ok, result.error
+        return result.data
+
     async def gen_create() -> Any:
-        async with sessions() as s, s.begin():
-            return await q.create(session=s, actor=actor, values=values)
+        async with sessions() as s:
+            return done(await actions.create_item(session=s, actor=actor, data=values))
 
     create_sql, create_params, made = await capture(gen_create)
     target = made.id
@@ -111,22 +117,22 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
 
     async def gen_get() -> Any:
         async with sessions() as s:
-            return await q.get(session=s, actor=actor, id=target)
+            return done(await actions.get_item(session=s, actor=actor, id=target))
 
     async def gen_list() -> Any:
         async with sessions() as s:
-            return await q.list_page(session=s, actor=actor, limit=20)
+            return done(await actions.list_items(session=s, actor=actor, limit=20))
 
     async def gen_update() -> Any:
-        async with sessions() as s, s.begin():
-            return await q.update(session=s, actor=actor, id=target, values={"amount": 2})
+        async with sessions() as s:
+            return done(await actions.update_item(session=s, actor=actor, id=target, data={"amount": 2}))
 
     gen_doomed = iter(doomed[: len(doomed) // 2])
     raw_doomed = iter(doomed[len(doomed) // 2 :])
 
     async def gen_delete() -> Any:
-        async with sessions() as s, s.begin():
-            return await q.delete(session=s, actor=actor, id=next(gen_doomed))
+        async with sessions() as s:
+            return done(await actions.delete_item(session=s, actor=actor, id=next(gen_doomed)))
 
     sqls: dict[str, tuple[str, tuple[Any, ...]]] = {"create": (create_sql, create_params)}
     for op, call in (("get", gen_get), ("list page", gen_list), ("update", gen_update)):

@@ -72,12 +72,21 @@ def changes(
 
 
 def link_changes(
-    field: str, before: Sequence[Sequence[object]] | None, after: Sequence[Sequence[object]]
+    field: str,
+    keys: Sequence[Sequence[object]],
+    replaced: tuple[Sequence[Sequence[object]], Sequence[Sequence[object]]] | None,
 ) -> Changes:
-    """`field` → [old keys, new keys] when a create or update set a list of links (nothing
-    when the update left the same links)."""
-    old = None if before is None else sorted(key_text(key) for key in before)
-    new = sorted(key_text(key) for key in after)
+    """`field` → [old keys, new keys] when a create (`replaced` None) or an update set a list
+    of links to `keys`; `replaced` holds the keys that update removed and added, so the old
+    set is told without reading it (nothing when the update left the same links)."""
+    new = sorted({key_text(key) for key in keys})
+    old = None
+    if replaced is not None:
+        removed, added = replaced
+        fresh = {key_text(key) for key in added}
+        old = sorted(
+            {key_text(key) for key in removed} | {text for text in new if text not in fresh}
+        )
     if old == new:
         return {}
     return {field: [None if old is None else list(old), list(new)]}

@@ -227,14 +227,14 @@ async def _set_links(
     changed: audit_log.Changes = {}
     if payload.label_ids is not None:
         labels_keys = [(k,) for k in payload.label_ids]
-        labels_before = await queries.set_labels(
+        labels_replaced = await queries.set_labels(
             session=session,
             id=row.id,
             keys=labels_keys,
             replace=replace,
         )
         changed |= audit_log.link_changes(
-            "label_ids", labels_before if replace else None, labels_keys
+            "label_ids", labels_keys, labels_replaced if replace else None
         )
     return changed
 
@@ -344,12 +344,6 @@ async def update_task(
         # One statement when it succeeds: the UPDATE carries the key and the write
         # scope. The reads that choose between 404 and 403 run only on the way to an error, so
         # the contract's order holds (401, 404, 403, 422, refs, 409).
-        # The audit log needs the values before: read first (DESIGN §9.4).
-        before = await queries.get(session=session, actor=actor, id=id)
-        if before is None:
-            return _not_found()
-        # taken now: the UPDATE refreshes the same row object
-        old = audit_log.values_of(before, AUDITED)
         try:
             payload = TaskUpdate.model_validate(data)
         except ValidationError as exc:
@@ -360,11 +354,13 @@ async def update_task(
         if failed is not None:
             return await _refusal(session=session, actor=actor, id=id) or failed
         try:
-            row = await queries.update(
+            # with the values before, for the audit log (in the same statement on PostgreSQL)
+            found = await queries.update_with_old(
                 session=session,
                 actor=actor,
                 id=id,
                 values=values,
+                columns=AUDITED,
             )
         except DataError:
             # a value the database refuses (answered 422), unless the row is not the actor's
@@ -373,6 +369,7 @@ async def update_task(
             if refused is not None:
                 return refused
             raise
+        row, old = found if found is not None else (None, {})
         if row is None:
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         changed = audit_log.changes(old, audit_log.values_of(row, AUDITED), masked=MASKED)
@@ -393,13 +390,11 @@ async def delete_task(
     async def work(actor: Actor) -> ActionResult[None]:
         # One statement when it succeeds (the DELETE carries the key and the write scope); the
         # reads that choose between 404 and 403 run only when it matched nothing.
-        # The audit log needs the values before: read first (DESIGN §9.4).
-        before = await queries.get(session=session, actor=actor, id=id)
-        if before is None:
-            return _not_found()
-        old = audit_log.values_of(before, AUDITED)
-        if not await queries.delete(session=session, actor=actor, id=id):
+        # the DELETE returns the row as it was: the audit log's old values
+        gone = await queries.delete(session=session, actor=actor, id=id)
+        if gone is None:
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
+        old = audit_log.values_of(gone, AUDITED)
         await _audit(session, actor, "delete", [id], audit_log.changes(old, None, masked=MASKED))
         return ActionResult.success(None)
 

@@ -153,15 +153,63 @@ async def update(
     return (await session.scalars(stmt)).one_or_none()
 
 
-async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a task in one statement; False when no row matched."""
+async def update_with_old(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    id: uuid.UUID,
+    values: dict[str, Any],
+    columns: Sequence[str],
+) -> tuple[Task, dict[str, Any]] | None:
+    """`update`, with the values `columns` held before it (for the audit log); None when no row
+    matched. On PostgreSQL one statement: the UPDATE reads the old values FROM a locked select
+    of the same row. SQLite cannot return them from an UPDATE, so it reads them just before
+    (in the same transaction; SQLite has no round trip to save)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        before = await session.scalar(sa.select(Task).where(_key(id=id), write_scope(actor)))
+        if before is None:
+            return None
+        old = {column: getattr(before, column) for column in columns}
+        row = await update(session=session, actor=actor, id=id, values=values)
+        return None if row is None else (row, old)
+    table = Task.__table__
+    prior = (
+        sa.select(
+            *[table.c[c].label(f"old_{c}") for c in columns],
+            table.c.id.label("key_id"),
+        )
+        .where(_key(id=id), write_scope(actor))
+        .with_for_update()
+        .subquery("prior")
+    )
+    stmt = (
+        sa.update(Task)
+        .where(
+            Task.id == prior.c.key_id,
+        )
+        .values(
+            **values,
+            updated_at=utcnow(),
+        )
+        .returning(Task, *[prior.c[f"old_{c}"] for c in columns])
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    found = (await session.execute(stmt)).first()
+    if found is None:
+        return None
+    return found[0], dict(zip(columns, found[1:], strict=True))
+
+
+async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Task | None:
+    """Delete a task in one statement; the row as it was (for the audit log), None when no row matched."""
     stmt = (
         sa.delete(Task)
         .where(_key(id=id), write_scope(actor))
-        .returning(Task.id)
+        .returning(Task)
         .execution_options(synchronize_session=False)
     )
-    return (await session.execute(stmt)).first() is not None
+    return (await session.scalars(stmt)).one_or_none()
 
 
 def _insert_links(session: AsyncSession, table: sa.Table) -> Any:
@@ -245,11 +293,11 @@ async def readable_labels(
 
 async def set_labels(
     *, session: AsyncSession, id: uuid.UUID, keys: Sequence[tuple[Any, ...]], replace: bool
-) -> list[tuple[Any, ...]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Link exactly these keys (with `replace`, unlink every other one); no checks here.
 
-    Returns the keys linked before (for the audit log), from the same two statements: those
-    the DELETE removed and those the INSERT found linked already.
+    Returns the keys the DELETE removed and those the INSERT added (a key linked already is in
+    neither): what the audit log needs to tell the links before, from these two statements.
     """
     removed: list[tuple[Any, ...]] = []
     if replace:
@@ -263,7 +311,7 @@ async def set_labels(
         )
         removed = [tuple(found) for found in returned.all()]
     if not keys:
-        return removed
+        return removed, []
     rows = [
         {
             "task_id": id,
@@ -274,10 +322,8 @@ async def set_labels(
     stmt_insert = _insert_links(session, tasks_labels).returning(
         tasks_labels.c.label_id,
     )
-    added = {tuple(found) for found in (await session.execute(stmt_insert, rows)).all()}
-    return removed + [
-        tuple(key) for key in dict.fromkeys(map(tuple, keys)) if tuple(key) not in added
-    ]
+    added = [tuple(found) for found in (await session.execute(stmt_insert, rows)).all()]
+    return removed, added
 
 
 async def attach_label(*, session: AsyncSession, id: uuid.UUID, label_id: uuid.UUID) -> None:

@@ -236,12 +236,6 @@ async def update_user(
         # One statement when it succeeds: the UPDATE carries the key and the write
         # scope. The reads that choose between 404 and 403 run only on the way to an error, so
         # the contract's order holds (401, 404, 403, 422, refs, 409).
-        # The audit log needs the values before: read first (DESIGN §9.4).
-        before = await queries.get(session=session, actor=actor, id=id)
-        if before is None:
-            return _not_found()
-        # taken now: the UPDATE refreshes the same row object
-        old = audit_log.values_of(before, AUDITED)
         try:
             payload = UserUpdate.model_validate(data)
         except ValidationError as exc:
@@ -253,11 +247,13 @@ async def update_user(
         if failed is not None:
             return await _refusal(session=session, actor=actor, id=id) or failed
         try:
-            row = await queries.update(
+            # with the values before, for the audit log (in the same statement on PostgreSQL)
+            found = await queries.update_with_old(
                 session=session,
                 actor=actor,
                 id=id,
                 values=values,
+                columns=AUDITED,
             )
         except DataError:
             # a value the database refuses (answered 422), unless the row is not the actor's
@@ -266,6 +262,7 @@ async def update_user(
             if refused is not None:
                 return refused
             raise
+        row, old = found if found is not None else (None, {})
         if row is None:
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         changed = audit_log.changes(old, audit_log.values_of(row, AUDITED), masked=MASKED)
@@ -285,13 +282,11 @@ async def delete_user(
     async def work(actor: Actor) -> ActionResult[None]:
         # One statement when it succeeds (the DELETE carries the key and the write scope); the
         # reads that choose between 404 and 403 run only when it matched nothing.
-        # The audit log needs the values before: read first (DESIGN §9.4).
-        before = await queries.get(session=session, actor=actor, id=id)
-        if before is None:
-            return _not_found()
-        old = audit_log.values_of(before, AUDITED)
-        if not await queries.delete(session=session, actor=actor, id=id):
+        # the DELETE returns the row as it was: the audit log's old values
+        gone = await queries.delete(session=session, actor=actor, id=id)
+        if gone is None:
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
+        old = audit_log.values_of(gone, AUDITED)
         await _audit(session, actor, "delete", [id], audit_log.changes(old, None, masked=MASKED))
         return ActionResult.success(None)
 

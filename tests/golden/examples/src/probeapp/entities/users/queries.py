@@ -129,15 +129,63 @@ async def update(
     return (await session.scalars(stmt)).one_or_none()
 
 
-async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
-    """Delete a user in one statement; False when no row matched."""
+async def update_with_old(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    id: uuid.UUID,
+    values: dict[str, Any],
+    columns: Sequence[str],
+) -> tuple[User, dict[str, Any]] | None:
+    """`update`, with the values `columns` held before it (for the audit log); None when no row
+    matched. On PostgreSQL one statement: the UPDATE reads the old values FROM a locked select
+    of the same row. SQLite cannot return them from an UPDATE, so it reads them just before
+    (in the same transaction; SQLite has no round trip to save)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        before = await session.scalar(sa.select(User).where(_key(id=id), write_scope(actor)))
+        if before is None:
+            return None
+        old = {column: getattr(before, column) for column in columns}
+        row = await update(session=session, actor=actor, id=id, values=values)
+        return None if row is None else (row, old)
+    table = User.__table__
+    prior = (
+        sa.select(
+            *[table.c[c].label(f"old_{c}") for c in columns],
+            table.c.id.label("key_id"),
+        )
+        .where(_key(id=id), write_scope(actor))
+        .with_for_update()
+        .subquery("prior")
+    )
+    stmt = (
+        sa.update(User)
+        .where(
+            User.id == prior.c.key_id,
+        )
+        .values(
+            **values,
+            updated_at=utcnow(),
+        )
+        .returning(User, *[prior.c[f"old_{c}"] for c in columns])
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    found = (await session.execute(stmt)).first()
+    if found is None:
+        return None
+    return found[0], dict(zip(columns, found[1:], strict=True))
+
+
+async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> User | None:
+    """Delete a user in one statement; the row as it was (for the audit log), None when no row matched."""
     stmt = (
         sa.delete(User)
         .where(_key(id=id), write_scope(actor))
-        .returning(User.id)
+        .returning(User)
         .execution_options(synchronize_session=False)
     )
-    return (await session.execute(stmt)).first() is not None
+    return (await session.scalars(stmt)).one_or_none()
 
 
 async def check_password(*, session: AsyncSession, id: uuid.UUID, plain: str) -> bool:
