@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from functools import cache
 
 from scaffold.ir.model import Column, Entity, Field
 
@@ -183,7 +182,6 @@ def decimal_bounds(field: Field, column: Column) -> tuple[Decimal | None, Decima
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 
 
-@cache
 def pattern_values(
     pattern: str, low: int, high: int | None, size: int = POOL_SIZE
 ) -> tuple[str, ...]:
@@ -194,7 +192,18 @@ def pattern_values(
     when that order never reaches the length limits, seeded random draws of exrex fill in.
     Every value is checked with `re` and with pydantic's own validator (the Rust engine the
     generated schemas use), so a value the app would refuse never reaches a factory.
+
+    The candidates come in one fixed order whatever `size` is, so the values for a smaller size
+    are the first ones of a larger size, and a pool that came out smaller than asked for is every
+    value there is: a project whose entities ask for ever larger pools (`rows_at_once` grows with
+    the refs into an entity) searches each pattern again only while its pool can still grow.
     """
+    key = (pattern, low, high)
+    known = _POOLS.get(key)
+    if known is not None:
+        pool, asked = known
+        if size <= len(pool) or len(pool) < asked:
+            return pool[:size]
     check = _validator(pattern, low, high)
     found: dict[str, None] = {}
     for candidate in _candidates(pattern, low, high):
@@ -202,7 +211,14 @@ def pattern_values(
             found[candidate] = None
             if len(found) == size:
                 break
-    return tuple(found)
+    pool = tuple(found)
+    _POOLS[key] = (pool, size)
+    return pool
+
+
+# (pattern, low, high) → (the values found, the size asked for); see `pattern_values`
+_POOLS: dict[tuple[str, int, int | None], tuple[tuple[str, ...], int]] = {}
+pattern_values.cache_clear = _POOLS.clear  # type: ignore[attr-defined]
 
 
 def _candidates(pattern: str, low: int, high: int | None) -> Iterator[str]:
@@ -221,12 +237,19 @@ def _candidates(pattern: str, low: int, high: int | None) -> Iterator[str]:
             return  # every match (repeats up to `limit`) was tried: random draws add none
     except Exception:
         pass
+    # `exrex.getone(pattern)` is `_randone(parse(pattern))`: the pattern parsed once (most of the
+    # cost of a draw), the same draws
+    draw = getattr(exrex, "_randone", None)
+    try:
+        parsed = exrex.parse(pattern) if draw is not None else None
+    except Exception:
+        return
     state = random.getstate()
     random.seed(f"scaffold:{pattern}:{low}:{high}")
     try:
         for _ in range(2000):
             try:
-                yield exrex.getone(pattern, limit=limit)
+                yield draw(parsed, limit) if draw is not None else exrex.getone(pattern, limit)
             except Exception:
                 return
     finally:
