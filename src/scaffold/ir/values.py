@@ -23,11 +23,13 @@ the first, and so on — so the set admits the product of its columns' capacitie
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from pathlib import Path
 
 from scaffold.ir.model import Column, Entity, Field
 
@@ -200,10 +202,11 @@ def pattern_values(
     """
     key = (pattern, low, high)
     known = _POOLS.get(key)
-    if known is not None:
-        pool, asked = known
-        if size <= len(pool) or len(pool) < asked:
-            return pool[:size]
+    if known is None:
+        known = _POOLS[key] = _stored_pool(key)
+    pool, asked = known
+    if size <= len(pool) or len(pool) < asked:
+        return pool[:size]
     check = _validator(pattern, low, high)
     found: dict[str, None] = {}
     for candidate in _candidates(pattern, low, high):
@@ -213,7 +216,51 @@ def pattern_values(
                 break
     pool = tuple(found)
     _POOLS[key] = (pool, size)
+    _store_pool(key, pool, size)
     return pool
+
+
+def _pool_file(key: tuple[str, int, int | None]) -> Path | None:
+    """The cache file of a pattern's pool (`SCAFFOLD_NO_CACHE`: None): it depends on scaffold's
+    code, exrex (the candidates) and pydantic-core (the validator)."""
+    from scaffold.cache import cache_root, installed_version
+    from scaffold.digest import code_digest
+
+    root = cache_root()
+    if root is None:
+        return None
+    versions = f"{code_digest()} {installed_version('exrex')} {installed_version('pydantic_core')}"
+    name = hashlib.sha256(f"{versions}\0{key!r}".encode()).hexdigest()
+    return root / "patterns" / name[:2] / name
+
+
+def _stored_pool(key: tuple[str, int, int | None]) -> tuple[tuple[str, ...], int]:
+    """The pool an earlier run found for `key` and the size it asked for; ((), 0) when none."""
+    import json
+
+    from scaffold.cache import read_cache_file
+
+    path = _pool_file(key)
+    text = None if path is None else read_cache_file(path)
+    if text is not None:
+        try:
+            data = json.loads(text)
+            pool, asked = data["pool"], data["asked"]
+            if isinstance(asked, int) and all(isinstance(v, str) for v in pool):
+                return tuple(pool), asked
+        except (ValueError, KeyError, TypeError):
+            pass
+    return (), 0
+
+
+def _store_pool(key: tuple[str, int, int | None], pool: tuple[str, ...], asked: int) -> None:
+    import json
+
+    from scaffold.cache import write_cache_file
+
+    path = _pool_file(key)
+    if path is not None:
+        write_cache_file(path, json.dumps({"pool": list(pool), "asked": asked}))
 
 
 # (pattern, low, high) → (the values found, the size asked for); see `pattern_values`
