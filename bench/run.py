@@ -1,14 +1,16 @@
 """Every benchmark of issue 7, in one run: prints a markdown table, writes docs/benchmarks.md.
 
-    python bench/run.py [--quick] [--skip-drizzle] [--rows N]
+    python bench/run.py [--quick] [--skip-drizzle] [--only generation] [--rows N]
 
 Needs the dev dependencies (`pip install -e '.[dev]'`: pgserver, asyncpg, black, ruff) and, for the
 drizzle-kit reference, `npm`. Every figure is a median of repeated runs, and every ratio is against
 a reference measured in the same run on the same machine:
 
 - start-up: `scaffold --help` against `python -c "import typer"`;
-- cold `scaffold generate` of 100 entities (all modules + migration, empty format cache) against
-  black alone formatting that same output (in-process `black.format_str`, one core);
+- cold `scaffold generate` of 100 entities (all modules + migration, empty scaffold cache) against
+  black alone formatting that same output (in-process `black.format_str`, one core), for each
+  spec family of bench/families.py (the benchmark's own, and a second one of decimal bounds and
+  defaults, enums, patterns, long names and several refs);
 - no-op `scaffold generate` of 100 entities against `scaffold --help`;
 - one added field in a 50-entity project against `drizzle-kit generate` for the same change in a
   50-table schema (bench/drizzle.py; the issue's 0.4 s when npm is missing);
@@ -36,6 +38,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
+from families import FAMILIES, entity_name, entity_spec  # noqa: E402
+
 PY = sys.executable
 ENV = {
     **os.environ,
@@ -73,35 +77,6 @@ class Rows(list[Row]):
         super().append(row)
 
 
-def entity_spec(i: int) -> str:
-    """A realistic entity: a dozen fields of most types, a ref to the previous entity."""
-    lines = [f"entity: thing{i}", f"description: Benchmark entity number {i}."]
-    if i % 3 == 1:
-        lines.append("soft_delete: true")
-    if i % 4 == 2:
-        lines.append("versioned: true")
-    lines += [
-        "fields:",
-        "  title: string(120)",
-        "  body: text?",
-        "  amount: {type: int, default: 0, min: 0, max: 1000000}",
-        "  price: decimal(10,2)?",
-        "  status: {type: enum, values: [draft, active, archived], default: draft}",
-        "  flag: {type: bool, default: false}",
-        "  due: date?",
-        "  seen_at: datetime?",
-        "  contact: email?",
-        "  site: url?",
-        "  extra: json?",
-    ]
-    if i > 0:
-        lines.append(
-            f"  parent: {{type: ref, to: thing{i - 1}, required: false, on_delete: set_null}}"
-        )
-    lines += ["list:", "  filters: [status]"]
-    return "\n".join(lines) + "\n"
-
-
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     out = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env or ENV)
     if out.returncode != 0:
@@ -127,11 +102,11 @@ def scaffold(*args: str, cwd: Path, cache: Path) -> None:
     run([PY, "-m", "scaffold", *args], cwd, {**ENV, "SCAFFOLD_CACHE_DIR": str(cache)})
 
 
-def new_project(parent: Path, name: str, n: int, cache: Path) -> Path:
+def new_project(parent: Path, name: str, n: int, cache: Path, family: str = "thing") -> Path:
     root = parent / name
     scaffold("init", str(root), "--package", "benchapp", "--defaults", cwd=parent, cache=cache)
     for i in range(n):
-        (root / "specs" / f"thing{i}.yaml").write_text(entity_spec(i))
+        (root / "specs" / f"{entity_name(family, i)}.yaml").write_text(entity_spec(family, i))
     return root
 
 
@@ -156,10 +131,15 @@ def black_alone(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+FAMILY_LABEL = {
+    "thing": "",
+    "wide": ", second family (decimal bounds and defaults, enums, patterns, long names, 3 refs)",
+}
+
+
 def generation_rows(base: Path, quick: bool, drizzle_s: float | None) -> list[Row]:
     repeat = 3 if quick else 5
     rows: list[Row] = Rows()
-    empty = base / "no-cache"
     help_t = timed(lambda: run([PY, "-m", "scaffold", "--help"], REPO), repeat * 3)
     typer_t = timed(lambda: run([PY, "-c", "import typer"], REPO), repeat * 3)
     rows.append(
@@ -168,51 +148,87 @@ def generation_rows(base: Path, quick: bool, drizzle_s: float | None) -> list[Ro
             f"{help_t * 1000:.0f} ms",
             f"`python -c 'import typer'` {typer_t * 1000:.0f} ms",
             f"{help_t / typer_t:.2f}\u00d7",
-            "\u2264 2.5\u00d7",
+            "\u2264 1.2\u00d7",
         )
     )
     scale: dict[int, float] = {}
-    for n in (10, 100) if quick else (10, 100, 500):
-        root = new_project(base, f"p{n}", n, empty)
-        pristine = base / f"pristine{n}"
-        shutil.copytree(root, pristine)
-        cache = base / f"cache{n}"
-
-        def reset(root: Path = root, pristine: Path = pristine, cache: Path = cache) -> None:
-            shutil.rmtree(root)
-            shutil.copytree(pristine, root)
-            shutil.rmtree(cache, ignore_errors=True)  # cold: nothing formatted before
-
-        def cold(root: Path = root, cache: Path = cache) -> None:
-            scaffold("generate", cwd=root, cache=cache)
-
-        scale[n] = timed(cold, 1 if n == 500 else repeat, reset)
-        if n == 100:
-            black_t = black_alone(python_outputs(root))
-            files = len(python_outputs(root))
-            rows.append(
-                (
-                    f"cold `scaffold generate`, 100 entities ({files} Python files + migration)",
-                    f"{scale[n]:.2f} s",
-                    f"black alone on that output {black_t:.2f} s",
-                    f"{scale[n] / black_t:.2f}\u00d7",
-                    "\u2264 0.5\u00d7",
-                )
+    for family in FAMILIES:
+        sizes = ((10, 100) if quick else (10, 100, 500)) if family == "thing" else (100,)
+        for n in sizes:
+            t = cold_rows(rows, base / family, family, n, repeat, help_t)
+            if family == "thing":
+                scale[n] = t
+        one_field_row(rows, base / family, family, repeat, drizzle_s)
+    per10 = scale[10] / 10
+    for n, t in scale.items():
+        rows.append(
+            (
+                f"cold `scaffold generate`, {n} entities",
+                f"{t:.2f} s",
+                f"per entity {t / n * 1000:.0f} ms",
+                f"{(t / n) / per10:.2f}\u00d7 per-entity cost at 10",
+                "linear (\u2264 ~1\u00d7)",
             )
-            noop = timed(lambda root=root, cache=cache: cold(root, cache), repeat)
-            rows.append(
-                (
-                    "no-op `scaffold generate`, 100 entities",
-                    f"{noop:.2f} s",
-                    f"`scaffold --help` {help_t * 1000:.0f} ms",
-                    f"{noop / help_t:.1f}\u00d7",
-                    "\u2264 4\u00d7",
-                )
+        )
+    return rows
+
+
+def cold_rows(rows: Rows, base: Path, family: str, n: int, repeat: int, help_t: float) -> float:
+    """Cold generation of `n` entities of `family` (and, at 100, the rows against black alone and
+    the no-op run). Cold: the project as `init` left it with the specs, and an empty scaffold
+    cache (formatted modules, compiled templates, plurals: all of it lives in the folder
+    `SCAFFOLD_CACHE_DIR` names, removed before each run)."""
+    base.mkdir(parents=True, exist_ok=True)
+    root = new_project(base, f"p{n}", n, base / "init-cache", family)
+    pristine = base / f"pristine{n}"
+    shutil.copytree(root, pristine)
+    cache = base / f"cache{n}"
+
+    def reset() -> None:
+        shutil.rmtree(root)
+        shutil.copytree(pristine, root)
+        shutil.rmtree(cache, ignore_errors=True)  # cold: nothing formatted before
+        assert not cache.exists()
+
+    def cold() -> None:
+        scaffold("generate", cwd=root, cache=cache)
+
+    t = timed(cold, 1 if n == 500 else repeat, reset)
+    assert (cache / "format").is_dir(), "the cold run did not use the cache folder it was given"
+    if n == 100:
+        black_t = black_alone(python_outputs(root))
+        files = len(python_outputs(root))
+        rows.append(
+            (
+                f"cold `scaffold generate`, 100 entities ({files} Python files + migration)"
+                f"{FAMILY_LABEL[family]}",
+                f"{t:.2f} s",
+                f"black alone on that output {black_t:.2f} s",
+                f"{t / black_t:.2f}\u00d7",
+                "\u2264 0.1\u00d7",
             )
-    root = new_project(base, "p50", 50, empty)
+        )
+        noop = timed(cold, repeat)
+        rows.append(
+            (
+                f"no-op `scaffold generate`, 100 entities{FAMILY_LABEL[family]}",
+                f"{noop:.2f} s",
+                f"`scaffold --help` {help_t * 1000:.0f} ms",
+                f"{noop / help_t:.1f}\u00d7",
+                "\u2264 2\u00d7",
+            )
+        )
+    return t
+
+
+def one_field_row(
+    rows: Rows, base: Path, family: str, repeat: int, drizzle_s: float | None
+) -> None:
+    """One added field in a 50-entity project of `family` (modules + migration), warm cache."""
+    root = new_project(base, "p50", 50, base / "init-cache", family)
     cache50 = base / "cache50"
     scaffold("generate", cwd=root, cache=cache50)
-    spec = root / "specs" / "thing7.yaml"
+    spec = root / "specs" / f"{entity_name(family, 7)}.yaml"
     original = spec.read_text()
     counter = iter(range(1000))
 
@@ -232,25 +248,13 @@ def generation_rows(base: Path, quick: bool, drizzle_s: float | None) -> list[Ro
     )
     rows.append(
         (
-            "one added field, 50 entities (modules + migration)",
+            f"one added field, 50 entities (modules + migration){FAMILY_LABEL[family]}",
             f"{change:.2f} s",
             ref_name,
             f"{change / ref:.2f}\u00d7",
-            "\u2264 1\u00d7",
+            "\u2264 0.5\u00d7",
         )
     )
-    per10 = scale[10] / 10
-    for n, t in scale.items():
-        rows.append(
-            (
-                f"cold `scaffold generate`, {n} entities",
-                f"{t:.2f} s",
-                f"per entity {t / n * 1000:.0f} ms",
-                f"{(t / n) / per10:.2f}\u00d7 per-entity cost at 10",
-                "linear (\u2264 ~1\u00d7)",
-            )
-        )
-    return rows
 
 
 def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], dict[str, object]]:
@@ -398,11 +402,32 @@ def machine() -> str:
     )
 
 
+GENERATION_ROWS = ("`scaffold --help`", "cold `scaffold", "no-op `scaffold", "one added field")
+
+
+def kept_rows(out: Path) -> list[str]:
+    """The table rows of `out` (an earlier run) that are not generation rows."""
+    if not out.is_file():
+        return []
+    lines = out.read_text(encoding="utf-8").split("\n\n")
+    table = next((block for block in lines if block.startswith("| measure |")), "")
+    return [
+        line
+        for line in table.splitlines()[2:]
+        if line.startswith("| ") and not line[2:].startswith(GENERATION_ROWS)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 500-entity row")
     parser.add_argument("--skip-drizzle", action="store_true")
     parser.add_argument("--skip-data-layer", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=["generation"],
+        help="only these rows (generation: start-up, cold, no-op, one field; no data layer)",
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the depth rows")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     opts = parser.parse_args()
@@ -418,7 +443,7 @@ def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="scaffold-bench-") as tmp:
         rows += generation_rows(Path(tmp), opts.quick, drizzle_s)
-        if not opts.skip_data_layer:
+        if not (opts.skip_data_layer or opts.only == "generation"):
             dl_rows, _ = data_layer_rows(Path(tmp), opts.rows, opts.quick)
             rows += dl_rows
     table = [
@@ -426,6 +451,13 @@ def main() -> None:
         "|---|---|---|---|---|",
     ]
     table += [f"| {' | '.join(r)} |" for r in rows]
+    kept = kept_rows(opts.out) if opts.only == "generation" else []
+    if kept:
+        described += (
+            "; the rows after the generation rows are kept from the previous full run "
+            "(`--only generation` measured the generation rows alone)"
+        )
+    table += kept
     text = "\n".join(table)
     print(text)
     notes = (

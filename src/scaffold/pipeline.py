@@ -231,6 +231,22 @@ def _report(plan: Plan) -> None:
     _echo("next: alembic upgrade head && python -m pytest")
 
 
+NOTHING_TO_DO = "nothing to do: specs, generated files and migrations are in step"
+
+
+def nothing_to_do(start: Path | None = None) -> bool:
+    """Whether a plain `scaffold generate` would find nothing to do (then it says so, as
+    `generate` does). Errors are raised, not reported: the caller runs `generate` for those."""
+    from scaffold.project import load_project
+
+    project = load_project(start)
+    _require_template(project)
+    if not up_to_date(project):
+        return False
+    _echo(NOTHING_TO_DO)
+    return True
+
+
 def generate(
     *,
     dry_run: bool = False,
@@ -245,7 +261,7 @@ def generate(
     project = load_project(start)
     _require_template(project)
     if not (dry_run or json_out or force) and up_to_date(project):
-        _echo("nothing to do: specs, generated files and migrations are in step")
+        _echo(NOTHING_TO_DO)
         return 0
     from scaffold.write import apply_plan
 

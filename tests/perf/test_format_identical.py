@@ -9,24 +9,31 @@ migrations the examples produce.
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import black
 import pytest
 
+from scaffold.ir.model import Schema
 from scaffold.render import format as fmt
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) leaves the repo root off the path
     sys.path.insert(0, str(REPO))
+if str(REPO / "bench") not in sys.path:  # the benchmark's spec families
+    sys.path.insert(0, str(REPO / "bench"))
+from families import FAMILIES  # noqa: E402
+
 GOLDEN = sorted(
     [
         *(REPO / "tests" / "golden").rglob("*.py"),
         *(REPO / "tests" / "migrate" / "golden").rglob("*.py"),
     ]
 )
-MIGRATION_MODE = black.Mode(line_length=100)  # what scaffold.migrate.render uses
+MIGRATION_MODE = black.Mode(line_length=100)
+LINE = fmt.LINE_LENGTH  # what scaffold.migrate.render uses
 
 
 @pytest.fixture(autouse=True)
@@ -83,10 +90,10 @@ def test_golden_files_fast_path_equals_black() -> None:
     assert not _mismatches(migrations, MIGRATION_MODE)
 
 
-def test_raw_rendered_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The unformatted text the templates produce for the golden cases (what format sees)."""
+def _raw_rendered(monkeypatch: pytest.MonkeyPatch, schemas: list[Schema]) -> dict[str, str]:
+    """The unformatted text the templates produce for `schemas` (what format sees)."""
     from scaffold.render import project as render_project_module
-    from tests.render.cases import CASES, PACKAGE, case_schema
+    from tests.render.cases import PACKAGE
 
     raw: dict[str, str] = {}
 
@@ -94,17 +101,60 @@ def test_raw_rendered_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatc
         raw[f"#{len(raw)}"] = text
         return text
 
-    # whichever formatter render calls (format_python per file today, format_many once batched)
-    if hasattr(render_project_module, "format_many"):
-        monkeypatch.setattr(
+    with monkeypatch.context() as patch:
+        patch.setattr(
             render_project_module, "format_many", lambda texts: [capture(t) for t in texts]
         )
-    else:
-        monkeypatch.setattr(render_project_module, "format_python", capture)
-    for case in sorted(CASES):
-        render_project_module.render_project(case_schema(case), package=PACKAGE)
+        for schema in schemas:
+            render_project_module.render_project(schema, package=PACKAGE)
+    return raw
+
+
+def test_raw_rendered_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unformatted text the templates produce for the golden cases (what format sees)."""
+    from tests.render.cases import CASES, case_schema
+
+    raw = _raw_rendered(monkeypatch, [case_schema(case) for case in sorted(CASES)])
     assert len(raw) > 50
     assert not _mismatches(raw)
+
+
+def _family_schema(family: str, n: int) -> Schema:
+    """A project of `n` entities of one of the benchmark's spec families (bench/families.py)."""
+    from families import entity_name, entity_spec
+
+    from scaffold.pipeline import load_schema, spec_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "specs").mkdir()
+        for i in range(n):
+            spec = root / "specs" / f"{entity_name(family, i)}.yaml"
+            spec.write_text(entity_spec(family, i), encoding="utf-8")
+        return load_schema(spec_files([root / "specs"]), root)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_bench_spec_families_fast_path_equals_black_without_black(
+    monkeypatch: pytest.MonkeyPatch, family: str
+) -> None:
+    """The benchmark's spec families (decimal bounds and defaults, enums, patterns, long names,
+    several refs) come out as black's text, and ruff alone makes it: no module of such ordinary
+    specs falls to black's slow path (issue 17: one module an entity did)."""
+    raw = _raw_rendered(monkeypatch, [_family_schema(family, 5)])
+    assert len(raw) > 20
+    slow: list[str] = []
+    black_format = fmt._black_format
+
+    def counting(text: str) -> str:
+        slow.append(text)
+        return black_format(text)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fmt, "_black_format", counting)
+        fast = _fast(list(raw.values()))
+    assert not slow, f"{len(slow)} of {len(raw)} modules were formatted by black"
+    assert [fmt.black_format(t) for t in raw.values()] == fast
 
 
 def test_raw_migration_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,6 +245,58 @@ ANNOTATED = (
 )
 def test_texts_ruff_does_not_format_like_black_go_to_black(text: str) -> None:
     assert _fast([text]) == [fmt.black_format(text)]
+
+
+# Annotations of the generated schemas and models, with atom values: ruff splits the annotation
+# of a long line, black the right-hand side as long as `name: annotation = (` fits (format.py,
+# `_split_annotation_as_black`); every width around the limit, at two depths.
+SPLIT_ANNOTATIONS = [
+    'Annotated[StrictDecimal, Field(max_digits=10, decimal_places=2, ge=Decimal("-1.00"))] | None',
+    'Annotated[Text, StringConstraints(max_length=10, pattern=r"^[0-9]{5}(-[0-9]{4})?$")] | None',
+    "Annotated[int, Field(ge=0, le=2000000000)] | SkipJsonSchema[None]",
+    'Literal["awaiting_confirmation", "confirmed_by_supplier"] | None',
+    "Mapped[Decimal | None]",
+    "Annotated[int, Field(ge=0, le=2000000000)]",
+]
+SPLIT_VALUES = ["None", "-123.456789012345", '"awaiting_confirmation"', "0", "False"]
+
+
+def test_split_annotations_near_the_line_length_as_black_splits_them() -> None:
+    texts: dict[str, str] = {}
+    for annotation in SPLIT_ANNOTATIONS:
+        for value in SPLIT_VALUES:
+            for depth in (0, 1):
+                for width in range(LINE - 6, LINE + 8):  # of `name: annotation = (`
+                    indent = "    " * depth
+                    size = width - len(f"{indent}: {annotation} = (")
+                    if not 1 <= size <= 63:  # a field's name has at most 63 characters
+                        continue
+                    name = ("f" + "_x" * 40)[:size]
+                    head = "class Model:\n" if depth else ""
+                    texts[f"{width} {depth} {annotation} = {value}"] = (
+                        f"{head}{indent}{name}: {annotation} = {value}\n"
+                    )
+    assert len(texts) > 300
+    assert not _mismatches(texts)
+
+
+def test_split_parameter_annotations_as_black_parenthesizes_them() -> None:
+    """A long `Literal[...] | None` parameter (an enum filter): ruff splits it in place, black in
+    parentheses (format.py, `_parenthesized_parameter_annotations`); values of every length
+    around the limit, with and without a default, in a function and in a method."""
+    texts: dict[str, str] = {}
+    for count in (2, 3, 5, 8):
+        for size in (4, 10, 16, 22, 30):
+            values = ", ".join(f'"{chr(97 + k)}{"v" * (size - 1)}"' for k in range(count))
+            for union in ("None", "SkipJsonSchema[None]", "None | Other"):
+                for default in ("", " = None"):
+                    for method in (False, True):
+                        param = f"status_of_the_row: Literal[{values}] | {union}{default}"
+                        text = f"def f(a: int, {param}, b: int = 0) -> None:\n    return None\n"
+                        if method:
+                            text = "class A:\n" + "".join(f"    {ln}\n" for ln in text.splitlines())
+                        texts[f"{count} {size} {union} {default!r} {method}"] = text
+    assert not _mismatches(texts)
 
 
 EDGE_CASES = [

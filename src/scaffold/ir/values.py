@@ -23,12 +23,13 @@ the first, and so on — so the set admits the product of its columns' capacitie
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from functools import cache
+from pathlib import Path
 
 from scaffold.ir.model import Column, Entity, Field
 
@@ -183,7 +184,6 @@ def decimal_bounds(field: Field, column: Column) -> tuple[Decimal | None, Decima
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 
 
-@cache
 def pattern_values(
     pattern: str, low: int, high: int | None, size: int = POOL_SIZE
 ) -> tuple[str, ...]:
@@ -194,7 +194,19 @@ def pattern_values(
     when that order never reaches the length limits, seeded random draws of exrex fill in.
     Every value is checked with `re` and with pydantic's own validator (the Rust engine the
     generated schemas use), so a value the app would refuse never reaches a factory.
+
+    The candidates come in one fixed order whatever `size` is, so the values for a smaller size
+    are the first ones of a larger size, and a pool that came out smaller than asked for is every
+    value there is: a project whose entities ask for ever larger pools (`rows_at_once` grows with
+    the refs into an entity) searches each pattern again only while its pool can still grow.
     """
+    key = (pattern, low, high)
+    known = _POOLS.get(key)
+    if known is None:
+        known = _POOLS[key] = _stored_pool(key)
+    pool, asked = known
+    if size <= len(pool) or len(pool) < asked:
+        return pool[:size]
     check = _validator(pattern, low, high)
     found: dict[str, None] = {}
     for candidate in _candidates(pattern, low, high):
@@ -202,7 +214,58 @@ def pattern_values(
             found[candidate] = None
             if len(found) == size:
                 break
-    return tuple(found)
+    pool = tuple(found)
+    _POOLS[key] = (pool, size)
+    _store_pool(key, pool, size)
+    return pool
+
+
+def _pool_file(key: tuple[str, int, int | None]) -> Path | None:
+    """The cache file of a pattern's pool (`SCAFFOLD_NO_CACHE`: None): it depends on scaffold's
+    code, exrex (the candidates) and pydantic-core (the validator)."""
+    from scaffold.cache import cache_root, installed_version
+    from scaffold.digest import code_digest
+
+    root = cache_root()
+    if root is None:
+        return None
+    versions = f"{code_digest()} {installed_version('exrex')} {installed_version('pydantic_core')}"
+    name = hashlib.sha256(f"{versions}\0{key!r}".encode()).hexdigest()
+    return root / "patterns" / name[:2] / name
+
+
+def _stored_pool(key: tuple[str, int, int | None]) -> tuple[tuple[str, ...], int]:
+    """The pool an earlier run found for `key` and the size it asked for; ((), 0) when none."""
+    import json
+
+    from scaffold.cache import read_cache_file
+
+    path = _pool_file(key)
+    text = None if path is None else read_cache_file(path)
+    if text is not None:
+        try:
+            data = json.loads(text)
+            pool, asked = data["pool"], data["asked"]
+            if isinstance(asked, int) and all(isinstance(v, str) for v in pool):
+                return tuple(pool), asked
+        except (ValueError, KeyError, TypeError):
+            pass
+    return (), 0
+
+
+def _store_pool(key: tuple[str, int, int | None], pool: tuple[str, ...], asked: int) -> None:
+    import json
+
+    from scaffold.cache import write_cache_file
+
+    path = _pool_file(key)
+    if path is not None:
+        write_cache_file(path, json.dumps({"pool": list(pool), "asked": asked}))
+
+
+# (pattern, low, high) → (the values found, the size asked for); see `pattern_values`
+_POOLS: dict[tuple[str, int, int | None], tuple[tuple[str, ...], int]] = {}
+pattern_values.cache_clear = _POOLS.clear  # type: ignore[attr-defined]
 
 
 def _candidates(pattern: str, low: int, high: int | None) -> Iterator[str]:
@@ -221,12 +284,19 @@ def _candidates(pattern: str, low: int, high: int | None) -> Iterator[str]:
             return  # every match (repeats up to `limit`) was tried: random draws add none
     except Exception:
         pass
+    # `exrex.getone(pattern)` is `_randone(parse(pattern))`: the pattern parsed once (most of the
+    # cost of a draw), the same draws
+    draw = getattr(exrex, "_randone", None)
+    try:
+        parsed = exrex.parse(pattern) if draw is not None else None
+    except Exception:
+        return
     state = random.getstate()
     random.seed(f"scaffold:{pattern}:{low}:{high}")
     try:
         for _ in range(2000):
             try:
-                yield exrex.getone(pattern, limit=limit)
+                yield draw(parsed, limit) if draw is not None else exrex.getone(pattern, limit)
             except Exception:
                 return
     finally:

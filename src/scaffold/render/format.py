@@ -32,6 +32,7 @@ import ast
 import hashlib
 import importlib
 import importlib.util
+import itertools
 import os
 import re
 import subprocess
@@ -202,6 +203,8 @@ def _ruff_format(texts: Sequence[str]) -> list[str] | None:
     out: list[str] = []
     for text, result in zip(texts, results, strict=True):
         fixed = None if _black_decides(text, result) else _one_blank_line_after_imports(result)
+        if fixed is not None:
+            fixed = _parenthesized_parameter_annotations(fixed)
         out.append(fixed if fixed is not None else _black_format(text))
     return out
 
@@ -222,9 +225,16 @@ def _has_odd_width(text: str) -> bool:
     return False
 
 
-# `name: (` at the end of a line: ruff parenthesized an annotation, where black may split the
-# right-hand side of the assignment instead.
-_PARENTHESIZED_ANNOTATION = re.compile(r"^[ \t]*[A-Za-z_][A-Za-z0-9_]*: \($", re.MULTILINE)
+# The first line of an annotated assignment that ruff split in its annotation: `name: (` (the
+# annotation parenthesized) or `name: Mapped[` (split inside the annotation's own brackets).
+_SPLIT_ANNOTATION = re.compile(
+    r"^([ ]*)([A-Za-z_][A-Za-z0-9_]*): ([A-Za-z_][A-Za-z0-9_.]*\[|\()$", re.MULTILINE
+)
+# The value of such an assignment when it is an atom black finds no delimiter in.
+_ATOM_VALUE = re.compile(
+    r'None|True|False|-?[0-9][0-9_]*(?:\.[0-9_]+)?(?:[eE][-+]?[0-9]+)?|"(?:[^"\\\n]|\\.)*"'
+)
+_OPENERS = ("(", "[", "{")
 
 
 def _black_decides(text: str, result: str) -> bool:
@@ -232,8 +242,56 @@ def _black_decides(text: str, result: str) -> bool:
     return (
         (not text.isascii() and _has_odd_width(text))
         or "\t" in text
-        or _PARENTHESIZED_ANNOTATION.search(result) is not None
+        or any(
+            not _split_annotation_as_black(result, m) for m in _SPLIT_ANNOTATION.finditer(result)
+        )
     )
+
+
+def _split_annotation_as_black(result: str, match: re.Match[str]) -> bool:
+    """Whether the annotation ruff split at `match` is split as black splits it.
+
+    For `name: annotation = value` too long for a line, black splits the right-hand side
+    (`name: annotation = (`, the value, `)`) when that first line fits (black measures it in 99
+    columns before its `(` is made visible); ruff splits the annotation instead (in its brackets,
+    or in parentheses around it). When the line does not fit, black too splits the annotation, as
+    ruff does (black's linegen: `_prefer_split_rhs_oop_over_rhs`, "the left side of assignment is
+    short enough"; the spec-like shapes of `tests/perf/test_format_identical.py`). That is decided
+    here for a value that is an atom (None, a number, a plain string), which black cannot split.
+    An annotation ruff parenthesized with any other value (or a comment inside): black decides;
+    one split in its own brackets with another value, or a parameter's, is ruff's as it is.
+    """
+    indent, parenthesized = match.group(1), match.group(3) == "("
+    lines = [match.group(0).strip()]
+    pos = match.end() + 1
+    while True:
+        end = result.find("\n", pos)
+        if end < 0:
+            return not parenthesized
+        line = result[pos:end]
+        pos = end + 1
+        if not line.startswith(indent + " ") and line.startswith(indent):
+            break  # the line that closes the statement, at the statement's indentation
+        lines.append(line.strip())
+    closer, sep, value = line[len(indent) :].partition(" = ")
+    if not sep or closer.strip(")]}") or not _ATOM_VALUE.fullmatch(value):
+        return not parenthesized
+    if any("#" in part or '"""' in part for part in lines):
+        return False
+    lines.append(closer)
+    # the statement on one line, as black measures it (the annotation's parentheses, which black
+    # adds itself, left out): a space after each comma; nothing after an opening bracket or
+    # before a closing one; a trailing comma, which ruff adds, left out (had the input that comma,
+    # black splits the annotation whatever the width: then black formats a text it need not)
+    flat = lines[0]
+    for prev, part in itertools.pairwise(lines):
+        if part.startswith((")", "]", "}")):
+            flat = flat.removesuffix(",")
+        elif not prev.endswith(_OPENERS):
+            flat += " "
+        flat += part
+    width = len(indent) + len(flat) + len(" = (") - (2 if parenthesized else 0)
+    return width > LINE_LENGTH
 
 
 _GAP = re.compile(r"\n\n\n+")
@@ -282,6 +340,90 @@ def _ends_top_level_import(text: str, end: int) -> bool:
         if start == 0:
             return False
         end = start - 1
+
+
+# A parameter whose annotation ruff split in its brackets and at its `|`s (`name: Literal[`, the
+# values one a line, `]`, `| None,`): black puts such an annotation in parentheses.
+_SPLIT_PARAMETER = re.compile(
+    r"^(?P<indent>[ ]+)(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<head>[A-Za-z_][A-Za-z0-9_.]*)\[\n"
+    r"(?P<items>(?:(?P=indent)    [^\n]*,\n)+)"
+    r"(?P=indent)\]\n"
+    r"(?P<unions>(?:(?P=indent)\| [A-Za-z_][A-Za-z0-9_.\[\]]*\n)*)"
+    r"(?P=indent)\| (?P<last>[A-Za-z_][A-Za-z0-9_.\[\]]*)(?P<rest>,| = [^\n]*,)\n",
+    re.MULTILINE,
+)
+_ITEM = re.compile(r'[A-Za-z_][A-Za-z0-9_.]*|-?[0-9][0-9_.]*|"(?:[^"\\\n]|\\.)*"')
+_DEF_OPEN = re.compile(r"[ ]*(?:async )?def [A-Za-z_][A-Za-z0-9_]*\($")
+
+
+def _parenthesized_parameter_annotations(text: str) -> str | None:
+    """ruff's output made black's where a parameter's annotation is split: black (24+) wraps a
+    long parameter annotation in parentheses and splits inside them, ruff splits it in place:
+
+        name: Literal[            name: (
+            "a",                      Literal[
+            "b",                          "a",
+        ]                                 "b",
+        | None = None,                ]
+                                      | None
+                                  ) = None,
+
+    Rewritten here when the values are atoms one a line (too many for one line, so black puts
+    them one a line too, deeper) and the default is an atom; None for any other split parameter
+    annotation of that kind: the caller lets black format that text.
+    """
+    if _LOOSE_SPLIT_PARAMETER.search(text) is None:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for match in _SPLIT_PARAMETER.finditer(text):
+        indent = match["indent"]
+        items = [line.strip()[:-1] for line in match["items"].splitlines()]
+        rest = match["rest"]
+        default = rest[3:-1] if rest.startswith(" = ") else None
+        if (
+            not _in_parameters(text, match.start(), indent)
+            or not all(_ITEM.fullmatch(item) for item in items)
+            or (default is not None and not _ATOM_VALUE.fullmatch(default))
+            or len(indent) + 4 + len(", ".join(items)) <= LINE_LENGTH  # black might join them
+            or len(indent) + 8 + max(len(item) + 1 for item in items) > LINE_LENGTH
+            or len(indent) + 1 + len(rest) > LINE_LENGTH
+        ):
+            return None
+        inner = indent + "    "
+        unions = [line.strip() for line in match["unions"].splitlines()] + [f"| {match['last']}"]
+        parts.append(text[pos : match.start()])
+        parts.append(f"{indent}{match['name']}: (\n{inner}{match['head']}[\n")
+        parts.extend(f"{inner}    {item},\n" for item in items)
+        parts.append(f"{inner}]\n")
+        parts.extend(f"{inner}{union}\n" for union in unions)
+        parts.append(f"{indent}){rest}\n")
+        pos = match.end()
+    if not parts:
+        return None
+    parts.append(text[pos:])
+    done = "".join(parts)
+    return None if _LOOSE_SPLIT_PARAMETER.search(done) else done
+
+
+# A line `| ...` that ends an element (`,`): an annotation split at its `|`s in place, as black
+# does not split one (black's parenthesized form has no comma there), that the rewrite did not take.
+_LOOSE_SPLIT_PARAMETER = re.compile(r"^[ ]+\| [^\n]*,$", re.MULTILINE)
+
+
+def _in_parameters(text: str, start: int, indent: str) -> bool:
+    """Whether the line at `start` (indented by `indent`) is a parameter of a `def`: the first
+    line above it that is indented less opens the def's parameters."""
+    end = start - 1
+    while end > 0:
+        begin = text.rfind("\n", 0, end) + 1
+        line = text[begin:end]
+        if line.strip() and not line.startswith(indent):
+            return _DEF_OPEN.fullmatch(line) is not None and len(line) - len(line.lstrip()) == (
+                len(indent) - 4
+            )
+        end = begin - 1
+    return False
 
 
 @lru_cache(maxsize=1)

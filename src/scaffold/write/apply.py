@@ -7,7 +7,8 @@ Every text is computed before the first write (`plan_writes`). `apply_plan` then
    each file held before,
 3. writes each file through a temp file in the same folder + fsync + `os.replace` (migration,
    snapshot, project files, merge bases), the manifest last,
-4. deletes the journal.
+4. fsyncs each folder written to, once (so every rename survives a power cut),
+5. deletes the journal.
 
 An exception (disk full, permission, Ctrl-C) rolls the written files back to their old text, so
 the tree is as it was. A kill cannot roll back: then the journal is left behind, and `recover`
@@ -21,7 +22,14 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from scaffold.write.fsio import atomic_write, read_text, remove, sha256_text, tmp_path_for
+from scaffold.write.fsio import (
+    atomic_write,
+    read_text,
+    remove,
+    sha256_text,
+    sync_folders,
+    tmp_path_for,
+)
 from scaffold.write.plan import DiskOp, WritePlan
 from scaffold.write.state import JOURNAL, WriteError
 
@@ -62,9 +70,10 @@ def apply_plan(
     if fail_after == 0:
         raise SimulatedCrash("simulated crash after the journal was written")
     done: list[DiskOp] = []
+    folders: set[Path] = set()  # fsynced once, after the last write, before the journal goes
     try:
         for count, op in enumerate(ops, start=1):
-            _apply_op(root, op.path, op.after)
+            _apply_op(root, op.path, op.after, folders)
             done.append(op)
             if on_progress is not None:
                 on_progress(count, len(ops))
@@ -75,6 +84,7 @@ def apply_plan(
     except BaseException:
         _roll_back(root, done)
         raise
+    sync_folders(folders)
     remove(root / JOURNAL, stop=root)
     return len(ops)
 
@@ -113,11 +123,11 @@ def recover(root: Path) -> list[str]:
     return lines
 
 
-def _apply_op(root: Path, path: str, after: str | None) -> None:
+def _apply_op(root: Path, path: str, after: str | None, folders: set[Path] | None = None) -> None:
     if after is None:
         remove(root / path, stop=root)
     else:
-        atomic_write(root / path, after)
+        atomic_write(root / path, after, folders=folders)
 
 
 def _roll_back(root: Path, done: Sequence[DiskOp]) -> None:

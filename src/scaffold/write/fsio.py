@@ -41,12 +41,14 @@ def tmp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}{TMP_SUFFIX}")
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, *, folders: set[Path] | None = None) -> None:
     """Replace `path` with `text` so a reader (or a crash) sees the old or the new file, whole.
 
     The temp file lives in the same folder (same file system, so `os.replace` is atomic), keeps
     the mode of the file it replaces, and is fsynced before the rename; the folder is fsynced
-    after it, so the rename itself survives a power cut.
+    after it, so the rename itself survives a power cut. `folders`: the folder is added to it
+    instead, for the caller to fsync once for a batch (`sync_folders`) before it counts the batch
+    as done (a batch under a journal: until then, a rename a power cut lost is done again).
     """
     made = _make_parents(path.parent)
     try:
@@ -70,7 +72,16 @@ def atomic_write(path: Path, text: str) -> None:
             except OSError:
                 break
         raise
-    _fsync_dir(path.parent)
+    if folders is None:
+        _fsync_dir(path.parent)
+    else:
+        folders.add(path.parent)
+
+
+def sync_folders(folders: set[Path]) -> None:
+    """fsync each folder of `folders` once (the renames `atomic_write(..., folders=)` left)."""
+    for folder in sorted(folders):
+        _fsync_dir(folder)
 
 
 def _make_parents(folder: Path) -> list[Path]:
