@@ -1,0 +1,167 @@
+"""Issue 17: what a generated project's own test suite costs per test, against a floor.
+
+    python bench/suite.py [--quick] [--keep DIR]
+
+Builds a project from the repo's example specs (`scaffold init` + `scaffold generate`, so the
+migration tests have a migration) and runs, side by side on SQLite, with the same invocation
+(`python -m pytest -q -p no:cacheprovider`, the project's conftest loaded):
+
+- the project's own suite: wall time / number of tests;
+- the floor: a module of as many copies of the least a database test does (one insert and one
+  select in a rolled-back transaction on one engine shared by the module), wall time / count.
+
+Both wall times include pytest's start-up and collection, spread over the same number of tests.
+`suite_rows(base, quick)` returns the table row for bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from run import ENV, PY, REPO, Row, Rows, scaffold
+
+PACKAGE = "benchapp"
+FLOOR_MODULE = "test_floor_bench.py"
+FLOOR_TEST = '''"""The floor of a database test (bench/suite.py): one insert, one select, rolled back."""
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+COPIES = {copies}
+metadata = sa.MetaData()
+floor = sa.Table(
+    "floor", metadata, sa.Column("id", sa.Uuid, primary_key=True), sa.Column("title", sa.Text)
+)
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+    path: Path = tmp_path_factory.mktemp("floor") / "floor.db"
+    engine = create_async_engine(f"sqlite+aiosqlite:///{{path}}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("copy", range(COPIES))
+async def test_floor(shared_engine: AsyncEngine, copy: int) -> None:
+    async with shared_engine.connect() as conn:
+        transaction = await conn.begin()
+        row_id = uuid.uuid4()
+        await conn.execute(floor.insert().values(id=row_id, title=f"copy {{copy}}"))
+        found = await conn.scalar(sa.select(floor.c.title).where(floor.c.id == row_id))
+        assert found == f"copy {{copy}}"
+        await transaction.rollback()
+'''
+COUNTS = re.compile(r"(\d+) (passed|failed|error|errors|skipped|xfailed|xpassed)\b")
+
+
+def build_project(base: Path) -> Path:
+    """A project of the example specs, generated (entities, tests, migration)."""
+    cache = base / "cache-suite"
+    root = base / "suite"
+    scaffold("init", str(root), "--package", PACKAGE, "--defaults", cwd=base, cache=cache)
+    for spec in sorted((REPO / "specs").glob("*.yaml")):
+        shutil.copy(spec, root / "specs" / spec.name)
+    scaffold("generate", cwd=root, cache=cache)
+    return root
+
+
+def project_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in ENV.items() if not k.startswith(("PYTEST_", "TEST_DATABASE"))}
+    env.update(
+        PYTHONPATH=str(root / "src"),
+        APP_ENV="test",
+        APP_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",
+    )
+    env.pop("SCAFFOLD_TEST_POSTGRES", None)
+    return env
+
+
+def pytest_run(root: Path, *args: str) -> tuple[float, int]:
+    """(wall seconds, tests run) of one `pytest -q` in the project; fails on a failing test."""
+    command = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    start = time.perf_counter()
+    out = subprocess.run(command, cwd=root, env=project_env(root), capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    counts = {kind: int(n) for n, kind in COUNTS.findall(summary)}
+    if out.returncode != 0 or counts.get("failed") or counts.get("error") or counts.get("errors"):
+        raise SystemExit(f"{' '.join(command)} failed:\n{out.stdout[-5000:]}\n{out.stderr[-2000:]}")
+    return wall, counts.get("passed", 0) + counts.get("skipped", 0)
+
+
+def measure(root: Path, repeat: int) -> dict[str, float]:
+    """Per-test milliseconds of the project's suite and of the floor (medians), side by side."""
+    floor_file = root / "tests" / FLOOR_MODULE
+    floor_file.unlink(missing_ok=True)
+    suite_times: list[float] = []
+    floor_times: list[float] = []
+    tests = 0
+    for _ in range(repeat):
+        wall, tests = pytest_run(root, "tests")
+        suite_times.append(wall / tests)
+        floor_file.write_text(FLOOR_TEST.format(copies=tests))
+        try:
+            wall, floor_n = pytest_run(root, f"tests/{FLOOR_MODULE}")
+        finally:
+            floor_file.unlink()
+        floor_times.append(wall / floor_n)
+    return {
+        "tests": tests,
+        "suite_ms": statistics.median(suite_times) * 1000,
+        "floor_ms": statistics.median(floor_times) * 1000,
+    }
+
+
+def suite_rows(base: Path, quick: bool) -> list[Row]:
+    """The row of issue 17: the generated suite per test against the floor, on SQLite."""
+    rows: list[Row] = Rows()
+    root = build_project(base)
+    found = measure(root, 1 if quick else 3)
+    rows.append(
+        (
+            f"generated suite per test (SQLite, {found['tests']:.0f} tests)",
+            f"{found['suite_ms']:.1f} ms",
+            f"floor {found['floor_ms']:.1f} ms",
+            f"{found['suite_ms'] / found['floor_ms']:.2f}\u00d7",
+            "\u2264 3\u00d7",
+        )
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="one run of each, not three")
+    parser.add_argument("--keep", type=Path, help="build the project here and keep it")
+    opts = parser.parse_args()
+    if opts.keep:
+        shutil.rmtree(opts.keep, ignore_errors=True)
+        opts.keep.mkdir(parents=True)
+        rows = suite_rows(opts.keep, opts.quick)
+    else:
+        with tempfile.TemporaryDirectory(prefix="scaffold-bench-suite-") as tmp:
+            rows = suite_rows(Path(tmp), opts.quick)
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
