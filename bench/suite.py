@@ -12,7 +12,9 @@ migration tests have a migration) and runs, side by side on SQLite, with the sam
 
 The ratio is of pytest's own session times (the `in N s` of its summary: collection and the
 tests, not the interpreter's start-up and plugin imports, which are the same for both and on a
-loaded machine take seconds); the wall times, start-up included, are shown beside them.
+loaded machine take seconds); the wall times, start-up included, are shown beside them, and the
+CPU time of each run (the process and its children, start-up included), which moves less with
+the load of a shared machine.
 `suite_rows(base, quick)` returns the table row for bench/run.py.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -97,39 +100,45 @@ def project_env(root: Path) -> dict[str, str]:
     return env
 
 
-def pytest_run(root: Path, *args: str) -> tuple[float, float, int]:
-    """(wall seconds, pytest's session seconds, tests run) of one `pytest -q` in the project;
-    fails on a failing test."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pytest_run(root: Path, *args: str) -> tuple[float, float, float, int]:
+    """(wall seconds, pytest's session seconds, CPU seconds, tests run) of one `pytest -q` in the
+    project; fails on a failing test."""
     command = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     out = subprocess.run(command, cwd=root, env=project_env(root), capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, children_cpu() - cpu
     summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     counts = {kind: int(n) for n, kind in COUNTS.findall(summary)}
     if out.returncode != 0 or counts.get("failed") or counts.get("error") or counts.get("errors"):
         raise SystemExit(f"{' '.join(command)} failed:\n{out.stdout[-5000:]}\n{out.stderr[-2000:]}")
     session = float(SESSION.findall(summary)[-1])
-    return wall, session, counts.get("passed", 0) + counts.get("skipped", 0)
+    return wall, session, cpu, counts.get("passed", 0) + counts.get("skipped", 0)
 
 
 def measure(root: Path, repeat: int) -> dict[str, float]:
-    """Per-test milliseconds of the project's suite and of the floor (medians of pytest's session
-    time, and of the wall time), side by side."""
+    """Per-test milliseconds of the project's suite and of the floor, side by side (medians of
+    pytest's session time, of the wall time, `_wall`, and of the CPU time, `_cpu`)."""
     floor_file = root / "tests" / FLOOR_MODULE
     floor_file.unlink(missing_ok=True)
-    times: dict[str, list[float]] = {"suite": [], "suite_wall": [], "floor": [], "floor_wall": []}
+    times: dict[str, list[float]] = {}
     tests = 0
     for _ in range(repeat):
-        wall, session, tests = pytest_run(root, "tests")
-        times["suite"].append(session / tests)
-        times["suite_wall"].append(wall / tests)
-        floor_file.write_text(FLOOR_TEST.format(copies=tests))
-        try:
-            wall, session, copies = pytest_run(root, f"tests/{FLOOR_MODULE}")
-        finally:
-            floor_file.unlink()
-        times["floor"].append(session / copies)
-        times["floor_wall"].append(wall / copies)
+        for name in ("suite", "floor"):
+            if name == "floor":
+                floor_file.write_text(FLOOR_TEST.format(copies=tests))
+            try:
+                wall, session, cpu, tests = pytest_run(
+                    root, str(floor_file) if name == "floor" else "tests"
+                )
+            finally:
+                floor_file.unlink(missing_ok=True)
+            for kind, seconds in (("", session), ("_wall", wall), ("_cpu", cpu)):
+                times.setdefault(name + kind, []).append(seconds / tests)
     found = {f"{name}_ms": statistics.median(values) * 1000 for name, values in times.items()}
     return {"tests": tests, **found}
 
@@ -142,9 +151,12 @@ def suite_rows(base: Path, quick: bool) -> list[Row]:
     rows.append(
         (
             f"generated suite per test (SQLite, {found['tests']:.0f} tests)",
-            f"{found['suite_ms']:.1f} ms (wall {found['suite_wall_ms']:.1f} ms)",
-            f"floor {found['floor_ms']:.1f} ms (wall {found['floor_wall_ms']:.1f} ms)",
-            f"{found['suite_ms'] / found['floor_ms']:.2f}\u00d7",
+            f"{found['suite_ms']:.1f} ms (wall {found['suite_wall_ms']:.1f}, CPU"
+            f" {found['suite_cpu_ms']:.1f} ms)",
+            f"floor {found['floor_ms']:.1f} ms (wall {found['floor_wall_ms']:.1f}, CPU"
+            f" {found['floor_cpu_ms']:.1f} ms)",
+            f"{found['suite_ms'] / found['floor_ms']:.2f}\u00d7 (CPU"
+            f" {found['suite_cpu_ms'] / found['floor_cpu_ms']:.2f}\u00d7)",
             "\u2264 3\u00d7",
         )
     )
