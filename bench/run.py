@@ -446,6 +446,9 @@ def main() -> None:
         if not (opts.skip_data_layer or opts.only == "generation"):
             dl_rows, _ = data_layer_rows(Path(tmp), opts.rows, opts.quick)
             rows += dl_rows
+        from suite import suite_rows  # issue 17: the generated project's own suite
+
+        rows += suite_rows(Path(tmp), opts.quick)
     table = [
         "| measure | scaffold | reference (same run) | ratio | target |",
         "|---|---|---|---|---|",

@@ -19,7 +19,11 @@ statistics import it, so it is also the minimum. Version 3 adds the operations o
 (`core/content_type.py`: 415 for a write whose body is not JSON; `core/cors.py`:
 `APP_CORS_ORIGINS`; `core/ratelimit.py`: rate limits, `limits` in `pyproject.toml`; their
 middlewares in `main.py`, which reads the registry's `rate_limits`); it is the minimum too,
-since a version-2 `main.py` would ignore the rate limits that specs set. A project made
+since a version-2 `main.py` would ignore the rate limits that specs set. Version 4 makes the
+project's own suite fast (issue 17, `tests/conftest.py` only): the tables are created once per
+session and copied (SQLite) or emptied (PostgreSQL) per test, and the `app` fixture reuses one
+app with a new one's memory; entity templates need nothing of it, so the minimum stays 3. A
+project made
 before version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
 merge bases among the past templates kept in `templates/project-history.tar.xz`; see
 `scaffold/upgrade/history.py`).
@@ -27,6 +31,6 @@ merge bases among the past templates kept in `templates/project-history.tar.xz`;
 
 from __future__ import annotations
 
-PROJECT_TEMPLATE_VERSION = 3
-MIN_PROJECT_TEMPLATE_VERSION = 3
+PROJECT_TEMPLATE_VERSION = 4
+MIN_PROJECT_TEMPLATE_VERSION = 4
 UNRECORDED_VERSION = 0  # a project made before versions were recorded
