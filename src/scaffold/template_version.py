@@ -22,9 +22,9 @@ middlewares in `main.py`, which reads the registry's `rate_limits`); it is the m
 since a version-2 `main.py` would ignore the rate limits that specs set. Version 4 makes the
 project's own suite fast (issue 17, `tests/conftest.py` only): the tables are created once per
 session and copied (SQLite) or emptied (PostgreSQL) per test, and the `app` fixture reuses one
-app with a new one's memory; entity templates need nothing of it, so the minimum stays 3. A
-project made
-before version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
+app with a new one's memory; and `core/stats.py` sums bigints as two halves (SQLite's integer
+overflow). Entity templates need nothing of it, so the minimum stays 3. A project made before
+version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
 merge bases among the past templates kept in `templates/project-history.tar.xz`; see
 `scaffold/upgrade/history.py`).
 """
@@ -32,5 +32,5 @@ merge bases among the past templates kept in `templates/project-history.tar.xz`;
 from __future__ import annotations
 
 PROJECT_TEMPLATE_VERSION = 4
-MIN_PROJECT_TEMPLATE_VERSION = 4
+MIN_PROJECT_TEMPLATE_VERSION = 3
 UNRECORDED_VERSION = 0  # a project made before versions were recorded

@@ -202,7 +202,8 @@ async def update_with_old(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Task | None:
-    """Delete a task in one statement; the row as it was (for the audit log), None when no row matched."""
+    """Delete a task in one statement; None when no row matched, else the row as it
+    was (for the audit log)."""
     stmt = (
         sa.delete(Task)
         .where(_key(id=id), write_scope(actor))

@@ -178,7 +178,8 @@ async def update_with_old(
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> User | None:
-    """Delete a user in one statement; the row as it was (for the audit log), None when no row matched."""
+    """Delete a user in one statement; None when no row matched, else the row as it
+    was (for the audit log)."""
     stmt = (
         sa.delete(User)
         .where(_key(id=id), write_scope(actor))
