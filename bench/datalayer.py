@@ -125,7 +125,9 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
 
     async def gen_update() -> Any:
         async with sessions() as s:
-            return done(await actions.update_item(session=s, actor=actor, id=target, data={"amount": 2}))
+            return done(
+                await actions.update_item(session=s, actor=actor, id=target, data={"amount": 2})
+            )
 
     gen_doomed = iter(doomed[: len(doomed) // 2])
     raw_doomed = iter(doomed[len(doomed) // 2 :])

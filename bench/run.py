@@ -290,10 +290,13 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
         out = run([*args, *(["--quick"] if quick else [])], root, env)
         args = [PY, str(REPO / "bench" / "stats.py"), url, "benchapp", "--rows", str(rows_n)]
         stats_out = run([*args, *(["--quick"] if quick else [])], root, env)
+        args = [PY, str(REPO / "bench" / "routes_http.py"), url, "benchapp"]
+        http_out = run([*args, *(["--quick"] if quick else [])], root, env)
     finally:
         server.cleanup()
     result = json.loads(out.strip().splitlines()[-1])
     result["stats"] = json.loads(stats_out.strip().splitlines()[-1])
+    result["http"] = json.loads(http_out.strip().splitlines()[-1])
     rows: list[Row] = Rows()
     for op, t in result["per_call"].items():
         ref = t["raw_tx"]
@@ -348,7 +351,26 @@ def data_layer_rows(base: Path, rows_n: int, quick: bool) -> tuple[list[Row], di
         )
     )
     rows += stats_rows(result["stats"])
+    rows += http_rows(result["http"])
     return rows, result
+
+
+def http_rows(result: dict[str, dict[str, float]]) -> list[Row]:
+    """Rows of bench/routes_http.py: the generated route next to a hand-written one, over HTTP."""
+    rows: list[Row] = Rows()
+    for op, route in (("get", "GET /items/{id}"), ("patch", "PATCH /items/{id}")):
+        t = result[op]
+        rows.append(
+            (
+                f"`{route}` over HTTP (uvicorn, PostgreSQL, per request)",
+                f"{t['generated']:.0f} \u00b5s",
+                f"a minimal hand-written FastAPI route, one scoped asyncpg statement, same "
+                f"server and client {t['hand']:.0f} \u00b5s",
+                f"{t['generated'] / t['hand']:.2f}\u00d7",
+                "\u2264 1.5\u00d7",
+            )
+        )
+    return rows
 
 
 def stats_rows(result: dict[str, Any]) -> list[Row]:

@@ -76,7 +76,7 @@ async def main(url: str, package: str) -> dict[str, Any]:
     postgres = engine.dialect.name == "postgresql"
     package_entities = importlib.import_module(f"{package}.entities")
     for info in sorted(pkgutil.iter_modules(package_entities.__path__), key=lambda i: i.name):
-        if not info.ispkg:
+        if not info.ispkg or info.name == "audit_events":  # the audit log is not an entity
             continue
         queries = importlib.import_module(f"{package}.entities.{info.name}.queries")
         model = module_model(queries)

@@ -656,7 +656,7 @@ async def test_list_filter_tag_id_refuses_a_malformed_value(
 
 # -- refs -------------------------------------------------------------------------------------
 
-
+# every ref and many field, for `?include=`
 INCLUDE_ALL = "project,tag"
 
 

@@ -576,7 +576,7 @@ async def test_deleted_project_status_note_is_hidden_but_kept(
 
 # -- refs -------------------------------------------------------------------------------------
 
-
+# every ref and many field, for `?include=`
 INCLUDE_ALL = "project"
 
 

@@ -595,7 +595,7 @@ async def test_deleted_comment_is_hidden_but_kept(
 
 # -- refs -------------------------------------------------------------------------------------
 
-
+# every ref and many field, for `?include=`
 INCLUDE_ALL = "task"
 
 

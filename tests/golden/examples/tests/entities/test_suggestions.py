@@ -749,7 +749,7 @@ async def test_list_filter_is_resolved_refuses_a_malformed_value(
 
 # -- refs -------------------------------------------------------------------------------------
 
-
+# every ref and many field, for `?include=`
 INCLUDE_ALL = "document"
 
 

@@ -594,7 +594,7 @@ async def test_list_filter_chat_id_refuses_a_malformed_value(
 
 # -- refs -------------------------------------------------------------------------------------
 
-
+# every ref and many field, for `?include=`
 INCLUDE_ALL = "chat,message"
 
 
