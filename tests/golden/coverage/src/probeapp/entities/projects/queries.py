@@ -114,6 +114,22 @@ async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any])
     return (await session.scalars(stmt)).one()
 
 
+def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
+    """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
+    matches."""
+    return (
+        sa.update(Project)
+        .where(*where)
+        .values(
+            **values,
+            updated_at=utcnow(),
+            version=Project.version + 1,
+        )
+        .returning(Project)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 async def update(
     *,
     session: AsyncSession,
@@ -128,17 +144,7 @@ async def update(
     read, so a row that is not the actor's or that changed meanwhile is
     simply not matched.
     """
-    stmt = (
-        sa.update(Project)
-        .where(_key(id=id), write_scope(actor), Project.version == version)
-        .values(
-            **values,
-            updated_at=utcnow(),
-            version=Project.version + 1,
-        )
-        .returning(Project)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    stmt = _update_statement(values, _key(id=id), write_scope(actor), Project.version == version)
     return (await session.scalars(stmt)).one_or_none()
 
 

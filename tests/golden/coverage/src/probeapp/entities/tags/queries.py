@@ -103,6 +103,22 @@ async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any])
     return (await session.scalars(stmt)).one()
 
 
+def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
+    """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
+    matches."""
+    return (
+        sa.update(Tag)
+        .where(*where)
+        .values(
+            **values,
+            updated_at=utcnow(),
+            version=Tag.version + 1,
+        )
+        .returning(Tag)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 async def update(
     *,
     session: AsyncSession,
@@ -117,17 +133,7 @@ async def update(
     read, so a row that is not the actor's or that changed meanwhile is
     simply not matched.
     """
-    stmt = (
-        sa.update(Tag)
-        .where(_key(id=id), write_scope(actor), Tag.version == version)
-        .values(
-            **values,
-            updated_at=utcnow(),
-            version=Tag.version + 1,
-        )
-        .returning(Tag)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    stmt = _update_statement(values, _key(id=id), write_scope(actor), Tag.version == version)
     return (await session.scalars(stmt)).one_or_none()
 
 

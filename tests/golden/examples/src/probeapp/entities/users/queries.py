@@ -104,6 +104,21 @@ async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any])
     return (await session.scalars(stmt)).one()
 
 
+def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
+    """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
+    matches."""
+    return (
+        sa.update(User)
+        .where(*where)
+        .values(
+            **values,
+            updated_at=utcnow(),
+        )
+        .returning(User)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 async def update(
     *,
     session: AsyncSession,
@@ -116,16 +131,7 @@ async def update(
     The WHERE clause holds the key and the write scope, so a row that is not the actor's is
     simply not matched.
     """
-    stmt = (
-        sa.update(User)
-        .where(_key(id=id), write_scope(actor))
-        .values(
-            **values,
-            updated_at=utcnow(),
-        )
-        .returning(User)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    stmt = _update_statement(values, _key(id=id), write_scope(actor))
     return (await session.scalars(stmt)).one_or_none()
 
 
@@ -159,18 +165,10 @@ async def update_with_old(
         .with_for_update()
         .subquery("prior")
     )
-    stmt = (
-        sa.update(User)
-        .where(
-            User.id == prior.c.key_id,
-        )
-        .values(
-            **values,
-            updated_at=utcnow(),
-        )
-        .returning(User, *[prior.c[f"old_{c}"] for c in columns])
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    matched = [
+        User.id == prior.c.key_id,
+    ]
+    stmt = _update_statement(values, *matched).returning(*[prior.c[f"old_{c}"] for c in columns])
     found = (await session.execute(stmt)).first()
     if found is None:
         return None

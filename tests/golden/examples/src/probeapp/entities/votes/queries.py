@@ -113,6 +113,21 @@ async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any])
     return (await session.scalars(stmt)).one()
 
 
+def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
+    """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
+    matches."""
+    return (
+        sa.update(Vote)
+        .where(*where)
+        .values(
+            **values,
+            updated_at=utcnow(),
+        )
+        .returning(Vote)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 async def update(
     *,
     session: AsyncSession,
@@ -125,16 +140,7 @@ async def update(
     The WHERE clause holds the key and the write scope, so a row that is not the actor's is
     simply not matched.
     """
-    stmt = (
-        sa.update(Vote)
-        .where(_key(id=id), write_scope(actor))
-        .values(
-            **values,
-            updated_at=utcnow(),
-        )
-        .returning(Vote)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    stmt = _update_statement(values, _key(id=id), write_scope(actor))
     return (await session.scalars(stmt)).one_or_none()
 
 
