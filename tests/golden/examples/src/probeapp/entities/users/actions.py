@@ -110,7 +110,8 @@ async def _audit(
     key: Sequence[object],
     changes: audit_log.Changes,
 ) -> None:
-    """Log this write in its own transaction (one INSERT; committed with it or not at all)."""
+    """Log this write in the write's transaction (one INSERT; committed with it or not at
+    all)."""
     await audit_log.record(
         session,
         actor_id=actor.id,
