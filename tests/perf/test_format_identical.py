@@ -9,7 +9,6 @@ migrations the examples produce.
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 from scaffold.ir.model import Schema
 from scaffold.render import format as fmt
+from tests.render.cases import family_schema
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # `pytest` (not `python -m pytest`) leaves the repo root off the path
@@ -119,21 +119,6 @@ def test_raw_rendered_text_fast_path_equals_black(monkeypatch: pytest.MonkeyPatc
     assert not _mismatches(raw)
 
 
-def _family_schema(family: str, n: int) -> Schema:
-    """A project of `n` entities of one of the benchmark's spec families (bench/families.py)."""
-    from families import entity_name, entity_spec
-
-    from scaffold.pipeline import load_schema, spec_files
-
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / "specs").mkdir()
-        for i in range(n):
-            spec = root / "specs" / f"{entity_name(family, i)}.yaml"
-            spec.write_text(entity_spec(family, i), encoding="utf-8")
-        return load_schema(spec_files([root / "specs"]), root)
-
-
 @pytest.mark.parametrize("family", FAMILIES)
 def test_bench_spec_families_fast_path_equals_black_without_black(
     monkeypatch: pytest.MonkeyPatch, family: str
@@ -141,7 +126,7 @@ def test_bench_spec_families_fast_path_equals_black_without_black(
     """The benchmark's spec families (decimal bounds and defaults, enums, patterns, long names,
     several refs) come out as black's text, and ruff alone makes it: no module of such ordinary
     specs falls to black's slow path (issue 17: one module an entity did)."""
-    raw = _raw_rendered(monkeypatch, [_family_schema(family, 5)])
+    raw = _raw_rendered(monkeypatch, [family_schema(family, 5)])
     assert len(raw) > 20
     slow: list[str] = []
     black_format = fmt._black_format

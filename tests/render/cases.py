@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -27,4 +28,19 @@ def case_schema(name: str) -> Schema:
         (root / "specs").mkdir()
         for spec in sorted(CASES[name].glob("*.yaml")):
             shutil.copy(spec, root / "specs" / spec.name)
+        return load_schema(spec_files([root / "specs"]), root)
+
+
+def family_schema(family: str, n: int) -> Schema:
+    """A project of `n` entities of one of the benchmark's spec families (bench/families.py)."""
+    if str(REPO / "bench") not in sys.path:
+        sys.path.insert(0, str(REPO / "bench"))
+    from families import entity_name, entity_spec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "specs").mkdir()
+        for i in range(n):
+            spec = root / "specs" / f"{entity_name(family, i)}.yaml"
+            spec.write_text(entity_spec(family, i), encoding="utf-8")
         return load_schema(spec_files([root / "specs"]), root)

@@ -3,12 +3,22 @@
 Templates list every import a file of their kind may need; which ones a given entity needs
 depends on its fields. Rather than mirror that knowledge in template conditions, the unused ones
 are dropped here after rendering, by looking at the names the module's code actually uses.
+
+The names used come from the module's compiled code (every code object's names, locals and
+closure names), which CPython builds several times faster than the syntax tree that a walk
+would need; only the import block at the top is parsed into a tree. A module with
+`from __future__ import annotations` keeps its annotations as strings, out of the code's names,
+so it is walked as a tree instead (`_used_names`). The code's names are a superset of the tree's
+(attribute names are among them: an import of a name used only after a dot is kept);
+`tests/render/test_imports.py` holds the two ways equal on every module the templates make.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
+import types
 from dataclasses import dataclass, field
 
 _STDLIB = frozenset(sys.stdlib_module_names)
@@ -71,6 +81,47 @@ def _section(module: str, first_party: str) -> int:
     return 2
 
 
+def code_names(code: types.CodeType) -> set[str]:
+    """Every name `code` and the code nested in it use: globals and attributes (`co_names`),
+    locals and arguments, closure cells. A superset of the names of the module's `ast.Name`
+    nodes outside annotations that are strings."""
+    used: set[str] = set()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        used.update(current.co_names, current.co_varnames, current.co_cellvars)
+        used.update(current.co_freevars)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    return used
+
+
+# A top-level line that may belong to the import block: an import, the `if TYPE_CHECKING:` block
+# (its body is indented), a blank line or a comment; `)` closes a parenthesized import.
+_HEADER_LINE = re.compile(r"(?:import |from |if TYPE_CHECKING:|\s|#|\)|$)")
+
+
+def _header(lines: list[str]) -> list[str]:
+    """The leading comments, the module docstring and the import block after it (a line or two
+    more is harmless: the caller parses these lines and takes the leading imports)."""
+    end = 0
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith("#")):
+        end += 1
+    if end < len(lines):
+        opening = lines[end].lstrip("rRuU")
+        quote = opening[:3] if opening[:3] in ('"""', "'''") else opening[:1]
+        if quote in ('"""', "'''"):
+            closed = quote in opening[3:]
+            end += 1
+            while not closed and end < len(lines):
+                closed = quote in lines[end]
+                end += 1
+        elif quote in ('"', "'"):
+            end += 1
+    while end < len(lines) and _HEADER_LINE.match(lines[end]):
+        end += 1
+    return lines[:end]
+
+
 def _used_names(tree: ast.Module, skip: set[int]) -> set[str]:
     used: set[str] = set()
     for node in ast.walk(tree):
@@ -110,16 +161,16 @@ def _collect(
                     block.froms.setdefault(module, set()).add((alias.name, alias.asname))
 
 
-def organize_imports(text: str, *, first_party: str, tree: ast.Module | None = None) -> str:
+def organize_imports(text: str, *, first_party: str, by_tree: bool = False) -> str:
     """`text` with its leading import block pruned to used names and sorted into sections.
 
     The block is the run of top-level imports (and one `if TYPE_CHECKING:` block of imports)
     after the module docstring. Sections, in order: `__future__`, standard library, third party,
-    `first_party`; one blank line between them, as ruff's isort writes them. `tree`: `text`
-    already parsed.
+    `first_party`; one blank line between them, as ruff's isort writes them. Raises
+    `SyntaxError` when `text` does not parse (its imports are parsed, the rest compiled).
+    `by_tree`: the whole text parsed and walked instead (the reference the tests compare with).
     """
-    if tree is None:
-        tree = ast.parse(text)
+    tree = ast.parse(text) if by_tree else _header_tree(text)
     body = tree.body
     start = (
         1
@@ -133,9 +184,9 @@ def organize_imports(text: str, *, first_party: str, tree: ast.Module | None = N
         end += 1
     region = body[start:end]
     if not region:
+        compile(text, "<generated>", "exec", dont_inherit=True)  # it must parse all the same
         return text
-    skip = {id(n) for stmt in region for n in ast.walk(stmt)}
-    used = _used_names(tree, skip)
+    used = _module_names(text, region, by_tree)
 
     sections: dict[int, _Block] = {}
     _collect([n for n in region if not _is_type_checking_block(n)], used, first_party, sections)
@@ -168,3 +219,44 @@ def organize_imports(text: str, *, first_party: str, tree: ast.Module | None = N
     # they disagree on what to do with two before a statement that is not a def or class.
     new = [*lines[:first], *out, *rest]
     return "\n".join(new).rstrip("\n") + "\n"
+
+
+def _header_tree(text: str) -> ast.Module:
+    """The syntax tree of the docstring and imports at the top of `text` (the whole text's when
+    that prefix does not parse on its own)."""
+    lines = text.splitlines()
+    head = _header(lines)
+    try:
+        tree = ast.parse("\n".join(head))
+    except SyntaxError:
+        return ast.parse(text)
+    after = lines[len(head)] if len(head) < len(lines) else ""
+    if after.startswith(("else", "elif")):  # the `if` block at the end goes on
+        return ast.parse(text)
+    return tree
+
+
+def _module_names(text: str, region: list[ast.stmt], by_tree: bool) -> set[str]:
+    """The names `text` uses outside its import block `region`."""
+    future = by_tree or any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+        for node in region
+    )
+    if future:  # annotations are strings: only the tree sees their names
+        tree = ast.parse(text)
+        imports = {(n.lineno, n.col_offset) for n in region}
+        skip = {
+            id(n)
+            for stmt in tree.body
+            if (stmt.lineno, stmt.col_offset) in imports
+            for n in ast.walk(stmt)
+        }
+        return _used_names(tree, skip)
+    # the import statements' own names would be in the module's code too: the rest alone is
+    # compiled (after as many empty lines, so an error names the module's own line)
+    lines = text.splitlines()
+    last = region[-1].end_lineno or region[-1].lineno
+    body = "\n" * last + "\n".join(lines[last:])
+    return code_names(compile(body, "<generated>", "exec", dont_inherit=True))

@@ -58,8 +58,11 @@ def render_project(
         if done is not None:
             files[path] = done
             continue
-        tree = verify_python(path, raw)
-        files[path] = organize_imports(raw, first_party=package, tree=tree)
+        try:  # parses the imports and compiles the rest: the check that the raw text parses
+            files[path] = organize_imports(raw, first_party=package)
+        except SyntaxError:
+            verify_python(path, raw)  # the located error
+            raise
         python.append((path, key))
     # one formatter run for every Python file left (format.py: ruff, black-identical, cached)
     texts = format_many([files[path] for path, _ in python])
