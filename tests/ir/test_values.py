@@ -155,7 +155,7 @@ def _rows(schema: Schema, entity: Entity, count: int) -> list[dict[str, Any]]:
         "uuid": uuid,
     }
     for constant, pool in view.sample_pools:
-        namespace[constant] = pool
+        namespace[constant] = eval(f"({pool},)")  # the source the module holds
     compiled = {column: compile(src, column, "eval") for column, src in view.sample_fields}
     return [
         {column: eval(code, {**namespace, "n": n}) for column, code in compiled.items()}

@@ -14,6 +14,8 @@ from scaffold.pipeline import load_schema, spec_files
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden"
 PACKAGE = "probeapp"
+if str(REPO / "bench") not in sys.path:  # the benchmark's spec families (bench/families.py)
+    sys.path.insert(0, str(REPO / "bench"))
 CASES = {
     "examples": REPO / "specs",
     "coverage": REPO / "tests" / "e2e_entities" / "specs_coverage",
@@ -33,8 +35,6 @@ def case_schema(name: str) -> Schema:
 
 def family_schema(family: str, n: int) -> Schema:
     """A project of `n` entities of one of the benchmark's spec families (bench/families.py)."""
-    if str(REPO / "bench") not in sys.path:
-        sys.path.insert(0, str(REPO / "bench"))
     from families import entity_name, entity_spec
 
     with tempfile.TemporaryDirectory() as tmp:

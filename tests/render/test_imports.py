@@ -32,7 +32,7 @@ def _raw_modules(monkeypatch: pytest.MonkeyPatch, schemas: list[Schema]) -> list
 def test_names_from_the_code_equal_the_tree_walk_on_every_generated_module(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from families import FAMILIES  # on the path through tests/render/cases.py
+    from families import FAMILIES  # bench/ is on the path (tests/render/cases.py)
 
     schemas = [case_schema(case) for case in sorted(CASES)]
     schemas += [family_schema(family, 4) for family in FAMILIES]

@@ -620,9 +620,15 @@ class EntityView:
         return self.project.rows_at_once[self.e.name]
 
     @cached_property
-    def sample_pools(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(module constant, values) of every pattern field's matching values."""
-        return [(f"{n.upper()}_VALUES", d.pool) for n, d in self.sample_domains.items() if d.pool]
+    def sample_pools(self) -> list[tuple[str, str]]:
+        """(module constant, its values as Python source, comma-separated) of every pattern
+        field's matching values. The values are strings, and a string's literal is its `repr`
+        (`py_literal`): joined by `map`, as a pool holds thousands of them."""
+        return [
+            (f"{n.upper()}_VALUES", ", ".join(map(repr, d.pool)))
+            for n, d in self.sample_domains.items()
+            if d.pool
+        ]
 
     @cached_property
     def sample_fields(self) -> list[tuple[str, str]]:
