@@ -115,8 +115,8 @@ def init_project(
         raise UsageError("no terminal to ask the questions on; pass --defaults (and --package)")
 
     from scaffold.pipeline import generate
-    from scaffold.upgrade import record_template
     from scaffold.upgrade.render import copy_template
+    from scaffold.upgrade.run import record_template
 
     source = template or project_template()
     existed = target.exists()

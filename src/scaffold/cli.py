@@ -203,7 +203,7 @@ def upgrade(
     keeping your edits."""
 
     def body() -> int:
-        from scaffold.upgrade import upgrade as run
+        from scaffold.upgrade.run import upgrade as run
 
         return run(dry_run=dry_run, json_out=json_out, force=force)
 

@@ -6,7 +6,6 @@ data; only `write` touches the disk. `generate`, `check` and `--dry-run` consume
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import UsageError
+from scaffold.freshness import remember_fingerprint, up_to_date
 from scaffold.project import STATE_DIR, Project
 
 if TYPE_CHECKING:
@@ -164,54 +164,6 @@ def _recover(project: Project) -> None:
         _echo(line)
 
 
-FINGERPRINT = f"{STATE_DIR}/fingerprint"
-
-
-def fingerprint(project: Project) -> str:
-    """A hash of everything a run's output depends on: scaffold's own code and templates, the
-    project settings, the specs and the migration snapshot."""
-    from scaffold.digest import code_digest
-    from scaffold.templates_path import templates_dir
-
-    digest = hashlib.sha256(code_digest().encode())
-    templates = sorted(p for p in (templates_dir() / "entity").rglob("*") if p.is_file())
-    state = [project.root / "scaffold.yaml", project.root / STATE_DIR / "snapshot.json"]
-    for path in [*templates, *state, *spec_files([project.specs_path])]:
-        digest.update(b"\0" + path.name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"-")
-    return digest.hexdigest()
-
-
-def up_to_date(project: Project) -> bool:
-    """True when nothing changed since the last successful `generate` (no spec, no code, no
-    generated file): the run can stop before rendering anything. Any doubt answers False."""
-    import json
-
-    mark = project.root / FINGERPRINT
-    if not mark.is_file() or (project.root / STATE_DIR / "journal.json").exists():
-        return False
-    try:
-        if mark.read_text(encoding="utf-8").strip() != fingerprint(project):
-            return False
-        manifest = json.loads((project.root / STATE_DIR / "manifest.json").read_text("utf-8"))
-        for entry in manifest["files"]:
-            path = project.root / entry["path"]
-            if (
-                not path.is_file()
-                or hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]
-            ):
-                return False
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return True
-
-
-def _remember_fingerprint(project: Project) -> None:
-    from scaffold.write.fsio import atomic_write
-
-    atomic_write(project.root / FINGERPRINT, fingerprint(project) + "\n")
-
-
 def _echo(line: str = "") -> None:
     sys.stdout.write(line + "\n")
 
@@ -276,7 +228,7 @@ def generate(
         return 1 if plan.writes.has_conflicts else 0
     apply_plan(plan.writes, on_progress=_progress)
     if not plan.writes.has_conflicts:
-        _remember_fingerprint(project)
+        remember_fingerprint(project)
     if not json_out:
         _report(plan)
     return 1 if plan.writes.has_conflicts else 0
