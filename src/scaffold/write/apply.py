@@ -5,10 +5,12 @@ Every text is computed before the first write (`plan_writes`). `apply_plan` then
 1. checks that no file changed since it was planned,
 2. writes `.scaffold/journal.json` (atomically): every write still to do, with the hash of what
    each file held before,
-3. writes each file through a temp file in the same folder + fsync + `os.replace` (migration,
-   snapshot, project files, merge bases), the manifest last,
-4. fsyncs each folder written to, once (so every rename survives a power cut),
-5. deletes the journal.
+3. writes every new text to a temp file in its target's folder, then makes them all durable at
+   once (one `syncfs` of the file system where Linux has it, else an fsync each: fsio.py),
+4. renames each temp file onto its target (migration, snapshot, project files, merge bases, the
+   manifest last) and deletes the files the plan removes, in order,
+5. fsyncs each folder written to, once (so every rename survives a power cut),
+6. deletes the journal.
 
 An exception (disk full, permission, Ctrl-C) rolls the written files back to their old text, so
 the tree is as it was. A kill cannot roll back: then the journal is left behind, and `recover`
@@ -23,11 +25,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from scaffold.write.fsio import (
+    Staged,
     atomic_write,
+    commit,
+    discard,
     read_text,
     remove,
     sha256_text,
+    stage,
     sync_folders,
+    sync_staged,
     tmp_path_for,
 )
 from scaffold.write.plan import DiskOp, WritePlan
@@ -69,11 +76,27 @@ def apply_plan(
     atomic_write(root / JOURNAL, _journal_text(ops))
     if fail_after == 0:
         raise SimulatedCrash("simulated crash after the journal was written")
+    # every new text first, made durable at once; then the renames (fsio.py: `stage`)
+    staged: dict[str, Staged] = {}
+    try:
+        for op in ops:
+            if op.after is not None:
+                staged[op.path] = stage(root / op.path, op.after)
+        sync_staged(list(staged.values()))
+    except BaseException:
+        discard(list(staged.values()))
+        remove(root / JOURNAL, stop=root)  # nothing was renamed: the tree is as it was
+        raise
     done: list[DiskOp] = []
-    folders: set[Path] = set()  # fsynced once, after the last write, before the journal goes
+    folders: set[Path] = set()  # fsynced once, after the last rename, before the journal goes
     try:
         for count, op in enumerate(ops, start=1):
-            _apply_op(root, op.path, op.after, folders)
+            item = staged.get(op.path)
+            if item is None:
+                remove(root / op.path, stop=root)
+            else:
+                commit(item, folders)
+                del staged[op.path]
             done.append(op)
             if on_progress is not None:
                 on_progress(count, len(ops))
@@ -82,6 +105,7 @@ def apply_plan(
     except SimulatedCrash:
         raise
     except BaseException:
+        discard(list(staged.values()))
         _roll_back(root, done)
         raise
     sync_folders(folders)
@@ -123,11 +147,11 @@ def recover(root: Path) -> list[str]:
     return lines
 
 
-def _apply_op(root: Path, path: str, after: str | None, folders: set[Path] | None = None) -> None:
+def _apply_op(root: Path, path: str, after: str | None) -> None:
     if after is None:
         remove(root / path, stop=root)
     else:
-        atomic_write(root / path, after, folders=folders)
+        atomic_write(root / path, after)
 
 
 def _roll_back(root: Path, done: Sequence[DiskOp]) -> None:

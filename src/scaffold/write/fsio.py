@@ -1,11 +1,19 @@
 """The only code that touches the disk: read, atomic write (temp file + fsync + `os.replace`),
 remove. Text is read and written as UTF-8 bytes, so newlines are kept exactly as they are.
+
+A batch (`write/apply.py`, under its journal) is written in two steps instead: every temp file
+(`stage`), then their data made durable at once (`sync_staged`: one `syncfs` of each file system
+they are on, where Linux has it, instead of an fsync a file), then the renames (`commit`) and one
+fsync a folder. A crash before the renames leaves the targets as they were; after the sync, a
+temp file is whole, so a rename a crash lost is done again by the journal's `recover`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TMP_SUFFIX = ".scaffold-tmp"
@@ -41,45 +49,108 @@ def tmp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}{TMP_SUFFIX}")
 
 
-def atomic_write(path: Path, text: str, *, folders: set[Path] | None = None) -> None:
-    """Replace `path` with `text` so a reader (or a crash) sees the old or the new file, whole.
+@dataclass
+class Staged:
+    """A temp file written next to `path`, not yet renamed onto it."""
 
-    The temp file lives in the same folder (same file system, so `os.replace` is atomic), keeps
-    the mode of the file it replaces, and is fsynced before the rename; the folder is fsynced
-    after it, so the rename itself survives a power cut. `folders`: the folder is added to it
-    instead, for the caller to fsync once for a batch (`sync_folders`) before it counts the batch
-    as done (a batch under a journal: until then, a rename a power cut lost is done again).
-    """
+    path: Path
+    tmp: Path
+    made: list[Path] = field(default_factory=list)  # folders created for it, deepest first
+
+
+def stage(path: Path, text: str) -> Staged:
+    """Write `text` to the temp file of `path` (same folder, same file system), with the mode of
+    the file it will replace; not fsynced (`sync_staged`)."""
     made = _make_parents(path.parent)
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = _NEW_FILE_MODE
-    tmp = tmp_path_for(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    staged = Staged(path=path, tmp=tmp_path_for(path), made=made)
     try:
+        fd = os.open(staged.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode(ENCODING, ERRORS))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # O_CREAT's mode is filtered by the umask
-        os.replace(tmp, path)
+        os.chmod(staged.tmp, mode)  # O_CREAT's mode is filtered by the umask
     except BaseException:
-        tmp.unlink(missing_ok=True)
-        for folder in made:  # a failed write leaves no new empty folders behind
+        discard([staged])
+        raise
+    return staged
+
+
+def sync_staged(staged: list[Staged]) -> None:
+    """Make the data of every staged temp file durable: one `syncfs` of each file system they
+    are on where Linux has it (one flush, not one a file), else an fsync of each."""
+    by_device: dict[int, list[Staged]] = {}
+    for item in staged:
+        by_device.setdefault(os.stat(item.tmp).st_dev, []).append(item)
+    for items in by_device.values():
+        if not _syncfs(items[0].tmp):
+            for item in items:
+                _fsync_file(item.tmp)
+
+
+def commit(staged: Staged, folders: set[Path]) -> None:
+    """Rename the temp file onto its target; its folder joins `folders` (`sync_folders`)."""
+    os.replace(staged.tmp, staged.path)
+    folders.add(staged.path.parent)
+
+
+def discard(staged: list[Staged]) -> None:
+    """Remove temp files not renamed yet, and the folders made for them that are still empty."""
+    for item in staged:
+        item.tmp.unlink(missing_ok=True)
+        for folder in item.made:
             try:
                 folder.rmdir()
             except OSError:
                 break
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace `path` with `text` so a reader (or a crash) sees the old or the new file, whole.
+
+    The temp file lives in the same folder (same file system, so `os.replace` is atomic), keeps
+    the mode of the file it replaces, and is fsynced before the rename; the folder is fsynced
+    after it, so the rename itself survives a power cut.
+    """
+    staged = stage(path, text)
+    try:
+        _fsync_file(staged.tmp)
+        os.replace(staged.tmp, path)
+    except BaseException:
+        discard([staged])
         raise
-    if folders is None:
-        _fsync_dir(path.parent)
-    else:
-        folders.add(path.parent)
+    _fsync_dir(path.parent)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs(path: Path) -> bool:
+    """`syncfs(2)` of the file system holding `path`; False where there is none, or it failed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return bool(call(fd) == 0)
+    finally:
+        os.close(fd)
 
 
 def sync_folders(folders: set[Path]) -> None:
-    """fsync each folder of `folders` once (the renames `atomic_write(..., folders=)` left)."""
+    """fsync each folder of `folders` once (the renames `commit` left)."""
     for folder in sorted(folders):
         _fsync_dir(folder)
 
