@@ -316,8 +316,8 @@ def links_of(view: EntityView) -> list[LinkView]:
 def incoming(view: EntityView) -> list[LinkView]:
     """The many fields elsewhere (or on this entity) that link to `view`'s entity."""
     out = []
-    for other in view.project.views:
-        for link in other.links:
+    for other in view.project.linking_to(view.e.name):
+        for link in view.project.view(other).links:
             if link.m.target == view.e.name:
                 out.append(link)
     return out

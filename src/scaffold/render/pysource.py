@@ -467,7 +467,7 @@ class EntityView:
             return []  # a soft delete keeps the row, so nothing is restricted
         return [
             (other, ref)
-            for other in self.project.schema.entities
+            for other in self.project.referring_to(self.e.name)
             for ref in other.refs
             if ref.target == self.e.name and ref.on_delete == "RESTRICT" and other is not self.e
         ]
@@ -733,6 +733,31 @@ class ProjectView:
     @cached_property
     def views(self) -> list[EntityView]:
         return [self.view(e) for e in self.schema.entities]
+
+    # The reverse lookups, one index each, so that an entity's view asks for the entities that
+    # point at it (render/memo.py records exactly those) instead of scanning them all.
+
+    def referring_to(self, name: str) -> list[Entity]:
+        """The entities with a ref to entity `name`, in schema order."""
+        return [self.schema.entity(n) for n in self._reverse[0].get(name, ())]
+
+    def linking_to(self, name: str) -> list[Entity]:
+        """The entities with a many field that links to entity `name`, in schema order."""
+        return [self.schema.entity(n) for n in self._reverse[1].get(name, ())]
+
+    @cached_property
+    def _reverse(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        refs: dict[str, list[str]] = {}
+        links: dict[str, list[str]] = {}
+        for e in self.schema.entities:
+            for target in dict.fromkeys(r.target for r in e.refs):
+                refs.setdefault(target, []).append(e.name)
+            for target in dict.fromkeys(m.target for m in e.many):
+                links.setdefault(target, []).append(e.name)
+        return (
+            {k: tuple(v) for k, v in refs.items()},
+            {k: tuple(v) for k, v in links.items()},
+        )
 
     @cached_property
     def invalidated_by(self) -> dict[str, tuple[str, ...]]:
