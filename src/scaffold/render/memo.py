@@ -31,7 +31,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold.ir.model import Entity, Schema, dump_json
+from scaffold.ir.model import Entity, Schema, plain
 from scaffold.render.pysource import EntityView, ProjectView
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class _Digests:
             except KeyError:
                 self._entities[name] = None
             else:
-                self._entities[name] = _digest(dump_json(found))
+                self._entities[name] = _digest(_canonical(found))
         return self._entities[name]
 
     def value(self, key: str) -> str | None:
@@ -100,9 +100,8 @@ def _lookup(project: ProjectView, key: str) -> Any:
 
 
 def _canonical(value: Any) -> str:
-    from scaffold.ir.model import plain
-
-    return json.dumps(plain(value), sort_keys=True, default=repr)
+    """`value` (IR nodes, plain values) as one JSON text; compact, which json encodes in C."""
+    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"), default=repr)
 
 
 def _digest(text: str) -> str:
