@@ -103,7 +103,7 @@ def _raw_rendered(monkeypatch: pytest.MonkeyPatch, schemas: list[Schema]) -> dic
 
     with monkeypatch.context() as patch:
         patch.setattr(
-            render_project_module, "format_many", lambda texts: [capture(t) for t in texts]
+            render_project_module, "format_many", lambda texts, **_: [capture(t) for t in texts]
         )
         for schema in schemas:
             render_project_module.render_project(schema, package=PACKAGE)

@@ -82,15 +82,17 @@ def format_python(text: str) -> str:
     return format_many([text])[0]
 
 
-def format_many(texts: Sequence[str]) -> list[str]:
+def format_many(texts: Sequence[str], *, disk: bool = True) -> list[str]:
     """Every text of `texts` formatted in black's style; one formatter process for the batch.
 
-    Raises `RenderError` when a text is not valid Python.
+    Raises `RenderError` when a text is not valid Python. `disk=False`: the results are not
+    looked up in, nor stored to, the disk cache (render_project caches its finished modules
+    itself, under keys of their raw text: a second copy would only cost a cold run its writes).
     """
     keys = [_key(text) for text in texts]
     todo: dict[str, str] = {}
     for key, text in zip(keys, texts, strict=True):
-        if key not in todo and _lookup(key) is None:
+        if key not in todo and (_cache.get(key) if not disk else _lookup(key)) is None:
             todo[key] = text
     if todo:
         pending = list(todo.items())
@@ -100,7 +102,10 @@ def format_many(texts: Sequence[str]) -> list[str]:
                 _check_parses(text)
             done = _black_many([text for _, text in pending])
         for (key, _), result in zip(pending, done, strict=True):
-            _remember(key, result)
+            if disk:
+                _remember(key, result)
+            else:
+                _cache[key] = result
     return [_cache[key] for key in keys]
 
 

@@ -105,7 +105,7 @@ def render_project(
         }
         finish(template, path, _render_one(env, template, path, context))
     # one formatter run for every Python file left (format.py: ruff, black-identical, cached)
-    texts = format_many([files[path] for path, _ in python])
+    texts = format_many([files[path] for path, _ in python], disk=False)
     for (path, key), text in zip(python, texts, strict=True):
         verify_python(path, text, tree=False)
         files[path] = text
