@@ -25,10 +25,15 @@ CASES = {
 @cache
 def case_schema(name: str) -> Schema:
     """The IR of a case, with its specs at `specs/` of a project root (as in a real project)."""
+    return folder_schema(CASES[name])
+
+
+def folder_schema(folder: Path) -> Schema:
+    """The IR of the specs in `folder`, copied to `specs/` of a project root."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "specs").mkdir()
-        for spec in sorted(CASES[name].glob("*.yaml")):
+        for spec in sorted(folder.glob("*.yaml")):
             shutil.copy(spec, root / "specs" / spec.name)
         return load_schema(spec_files([root / "specs"]), root)
 

@@ -8,7 +8,9 @@ import pytest
 from scaffold.ir.model import Schema
 from scaffold.render import project as render_project_module
 from scaffold.render.imports import organize_imports
-from tests.render.cases import CASES, PACKAGE, case_schema, family_schema
+from tests.render.cases import CASES, PACKAGE, REPO, case_schema, family_schema, folder_schema
+
+E2E_SETS = ("errors", "inventory", "names", "relations")  # the end-to-end projects' specs
 
 
 def _raw_modules(monkeypatch: pytest.MonkeyPatch, schemas: list[Schema]) -> list[str]:
@@ -35,6 +37,7 @@ def test_names_from_the_code_equal_the_tree_walk_on_every_generated_module(
     from families import FAMILIES  # bench/ is on the path (tests/render/cases.py)
 
     schemas = [case_schema(case) for case in sorted(CASES)]
+    schemas += [folder_schema(REPO / "tests" / "e2e_entities" / f"specs_{n}") for n in E2E_SETS]
     schemas += [family_schema(family, 4) for family in FAMILIES]
     raw = _raw_modules(monkeypatch, schemas)
     assert len(raw) > 100
@@ -62,6 +65,9 @@ EDGE = {
     "an if TYPE_CHECKING with an else is code, not imports": (
         "import os\nif TYPE_CHECKING:\n    import re\nelse:\n    re = None\n\nprint(re)\n"
     ),
+    "a name used only after a dot is not a use": (
+        "import decimal\nfrom decimal import Decimal\n\nx = decimal.Decimal(1)\n"
+    ),
     "names in closures, comprehensions and f-strings": (
         "import os\nimport re\nimport sys\n\n\ndef f():\n    x = 1\n\n    def g():\n"
         "        return x, [sys for _ in ()]\n\n    return f'{os.sep}'\n"
@@ -84,15 +90,6 @@ def test_edge_cases_equal_the_tree_walk(name: str) -> None:
 def test_the_unused_imports_go() -> None:
     text = "import os\nimport sys\nfrom json import dumps\n\nprint(os.sep)\n"
     assert organize_imports(text, first_party=PACKAGE) == "import os\n\nprint(os.sep)\n"
-
-
-def test_a_name_used_only_as_an_attribute_keeps_its_import() -> None:
-    """The one way the code's names are more than the tree's: `co_names` holds attribute names
-    too. A template that imported a name it only uses after a dot would keep an unused import,
-    which ruff's F401 in the generated projects' checks (tests/e2e_entities) would report."""
-    text = "import os\nfrom json import dumps\n\nprint(os.dumps)\n"
-    assert "from json import dumps" in organize_imports(text, first_party=PACKAGE)
-    assert "from json" not in organize_imports(text, first_party=PACKAGE, by_tree=True)
 
 
 def test_a_syntax_error_after_the_imports_names_its_line() -> None:
