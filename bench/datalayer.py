@@ -280,24 +280,27 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
         linked = await c.fetchval("SELECT count(*) FROM cards_labels")
     assert linked == len(labels) - sum(1 for _ in gen_labels) - sum(1 for _ in raw_labels), linked
 
-    # where the time of a generated `get` goes: the same call without the pool's pre-ping (one
-    # round trip per checkout), and on one session kept for many calls (no checkout at all)
-    quiet = db.make_engine(url, pool_pre_ping=False)
-    quiet_sessions = async_sessionmaker(quiet, expire_on_commit=False)
+    # where the time of a generated `get` goes: the query function alone on a new session (no
+    # action: no Read, no result, but the commit), and on one session kept for many calls (no
+    # checkout), their batches alternating with the raw reference's
+    async def get_query() -> Any:
+        async with sessions() as s:
+            row = await q.get(session=s, actor=actor, id=target)
+            await s.commit()
+            return row
 
-    async def get_no_ping() -> Any:
-        async with quiet_sessions() as s:
-            return await q.get(session=s, actor=actor, id=target)
-
-    async with quiet_sessions() as shared:
+    async with sessions() as shared:
 
         async def get_shared() -> Any:
             async with shared.begin():
                 return await q.get(session=shared, actor=actor, id=target)
 
-        timings["get"]["generated_no_ping"] = await per_call(get_no_ping, n, batches)
-        timings["get"]["generated_one_session"] = await per_call(get_shared, n, batches)
-    await quiet.dispose()
+        variants = await paired(
+            get_query, {"one_session": get_shared, "raw_tx": raw("get", True)}, n, batches
+        )
+    timings["get"]["query_alone"] = variants["generated"]
+    timings["get"]["query_one_session"] = variants["one_session"]
+    timings["get"]["variants_raw_tx"] = variants["raw_tx"]
 
     # depth: one owner's `rows` rows
     async with pool.acquire() as c:
