@@ -6,12 +6,16 @@
 PostgreSQL through pgserver and runs this; it prints one JSON object:
 
 - `per_call`: microseconds per call (median of batches) of the generated actions `get_item`,
-  `list_items`, `create_item`, `update_item`, `delete_item` as a route runs them (a new
+  `list_items`, `create_item`, `update_item`, `delete_item`, `attach_card_label` and the
+  statistic `stats_per_day` (of `reading`, over 120 rows of a week) as a route runs them (a new
   `AsyncSession` per call, the raw input validated, the scope, the write, the commit), against
-  raw asyncpg sending the statement a careful hand-written endpoint needs (the very SQL the
-  action sent, captured: each action sends exactly one, which the capture asserts) on an asyncpg
-  pool. SQLAlchemy always wraps work in a transaction, so the raw reference is shown twice: in a
-  transaction (same round trips) and bare (reads; fewest round trips).
+  raw asyncpg sending the statements a careful hand-written endpoint needs on an asyncpg pool:
+  the very SQL the action sent, captured (each action sends exactly one, which the capture
+  asserts), except for attach and the statistic, whose references are written by hand
+  (`ATTACH_SQL`: one `INSERT … SELECT … WHERE EXISTS` scoped, `STATS_SQL`: the aggregate).
+  SQLAlchemy always wraps work in a transaction, so the raw reference is shown twice: in a
+  transaction (same round trips) and bare (reads; fewest round trips). The generated and the raw
+  batches alternate, so both see the same load.
 - `depth`: a page of 20 at row depth 0, 10,000 and 500,000 of one owner's N rows (default 1M,
   loaded with `generate_series`), keyset (`list_page(after=...)`) next to LIMIT/OFFSET.
 - `plans`: the EXPLAIN node types of every list statement (page 1, after a cursor, filtered) on
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import importlib
 import json
 import statistics
@@ -33,6 +38,45 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
+
+# attach's hand-written reference: link the label when the card is the actor's and the label
+# readable (both are the actor's own), in one statement; a link that exists stays one link
+ATTACH_SQL = (
+    "INSERT INTO cards_labels (card_id, label_id) SELECT $1, $2 "
+    "WHERE EXISTS (SELECT 1 FROM cards WHERE id = $1 AND user_id = $3) "
+    "AND EXISTS (SELECT 1 FROM labels WHERE id = $2 AND user_id = $3) "
+    "ON CONFLICT DO NOTHING"
+)
+# the statistic's hand-written reference: the actor's readings per UTC day of a week
+STATS_SQL = (
+    "SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS bucket, count(*) AS count, "
+    "sum(amount) AS sum_amount FROM readings "
+    "WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 "
+    "GROUP BY bucket ORDER BY bucket"
+)
+STATS_RANGE = {"from_": "2026-01-01", "to": "2026-01-08", "tz": "UTC"}
+
+
+async def paired(
+    generated: Callable[[], Awaitable[Any]],
+    references: dict[str, Callable[[], Awaitable[Any]]],
+    n: int,
+    batches: int,
+) -> dict[str, float]:
+    """`per_call` of `generated` and of each reference, their batches alternating (one batch of
+    each in turn), so that a change of the machine's load falls on all of them alike."""
+    calls = {"generated": generated, **references}
+    for fn in calls.values():
+        for _ in range(min(n, 50)):
+            await fn()  # warm up: prepared statements, pool
+    results: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(batches):
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            for _ in range(n):
+                await fn()
+            results[name].append((time.perf_counter() - start) / n * 1e6)
+    return {name: statistics.median(times) for name, times in results.items()}
 
 
 async def per_call(fn: Callable[[], Awaitable[Any]], n: int, batches: int) -> float:
@@ -62,6 +106,8 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
     importlib.import_module(f"{package}.entities.registry")
     q = importlib.import_module(f"{package}.entities.items.queries")
     actions = importlib.import_module(f"{package}.entities.items.actions")
+    card_actions = importlib.import_module(f"{package}.entities.cards.actions")
+    reading_stats = importlib.import_module(f"{package}.entities.readings.stats")
     item_cls = importlib.import_module(f"{package}.entities.items.model").Item
     engine = db.make_engine(url)
     async with engine.begin() as conn:
@@ -93,7 +139,8 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
         return seen[0][0], seen[0][1], result
 
     values = {"title": "hello", "status": "draft", "amount": 1}
-    n, batches = (100, 3) if quick else (300, 5)
+    n, batches = (50, 9) if quick else (100, 15)
+    calls_a_side = 50 + n * batches + 5  # warm-up, batches, capture
 
     # rows to read, update, delete (one per delete call of both variants, plus warm-up)
     def done(result: Any) -> Any:
@@ -107,7 +154,7 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
     create_sql, create_params, made = await capture(gen_create)
     target = made.id
     id_at = create_params.index(target)
-    doomed = [uuid.uuid4() for _ in range(2 * (50 + n * batches) + 10)]
+    doomed = [uuid.uuid4() for _ in range(2 * calls_a_side)]
     async with pool.acquire() as c:
         await c.executemany(
             "INSERT INTO items (id, user_id, title, status, amount, created_at, updated_at) "
@@ -132,6 +179,44 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
     gen_doomed = iter(doomed[: len(doomed) // 2])
     raw_doomed = iter(doomed[len(doomed) // 2 :])
 
+    # attach: one card, a new label for every call (a link that exists is another path)
+    async with sessions() as s:
+        result = await card_actions.create_card(session=s, actor=actor, data={"title": "c"})
+        card = done(result).id
+    labels = [uuid.uuid4() for _ in range(2 * calls_a_side)]
+    # the statistic: 120 readings of the actor over the week it counts
+    week = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    async with pool.acquire() as c:
+        await c.executemany(
+            "INSERT INTO labels (id, user_id, name, created_at, updated_at) "
+            "VALUES ($1, $2, 'l', now(), now())",
+            [(label, actor.id) for label in labels],
+        )
+        await c.executemany(
+            "INSERT INTO readings (id, user_id, kind, amount, created_at, updated_at) "
+            "VALUES ($1, $2, 'a', $3, $4, now())",
+            [
+                (uuid.uuid4(), actor.id, i, week + datetime.timedelta(hours=1.4 * i))
+                for i in range(120)
+            ],
+        )
+    gen_labels = iter(labels[: len(labels) // 2])
+    raw_labels = iter(labels[len(labels) // 2 :])
+
+    async def gen_attach() -> Any:
+        async with sessions() as s:
+            return done(
+                await card_actions.attach_card_label(
+                    session=s, actor=actor, id=card, label_id=next(gen_labels)
+                )
+            )
+
+    async def gen_statistic() -> Any:
+        async with sessions() as s:
+            answer = done(await reading_stats.stats_per_day(session=s, actor=actor, **STATS_RANGE))
+            assert sum(item.count for item in answer.items) == 120, answer
+            return answer
+
     async def gen_delete() -> Any:
         async with sessions() as s:
             return done(await actions.delete_item(session=s, actor=actor, id=next(gen_doomed)))
@@ -142,6 +227,10 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
         sqls[op] = (statement, params)
     statement, params, _ = await capture(gen_delete)
     sqls["delete"] = (statement, params)
+    await capture(gen_attach)  # one statement, the INSERT … SELECT
+    await capture(gen_statistic)
+    sqls["attach"] = (ATTACH_SQL, ())
+    sqls["statistic"] = (STATS_SQL, (actor.id, week, week + datetime.timedelta(days=7)))
     delete_id_at = next(
         i for i, p in enumerate(params) if isinstance(p, uuid.UUID) and p != actor.id
     )
@@ -159,6 +248,8 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
                 out = list(params)
                 out[delete_id_at] = next(raw_doomed)
                 return tuple(out)
+            if op == "attach":
+                return (card, next(raw_labels), actor.id)
             return params
 
         async def call() -> Any:
@@ -176,34 +267,40 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
         "create": gen_create,
         "update": gen_update,
         "delete": gen_delete,
+        "attach": gen_attach,
+        "statistic": gen_statistic,
     }
     timings: dict[str, dict[str, float]] = {}
     for op, call in generated.items():
-        timings[op] = {
-            "generated": await per_call(call, n, batches),
-            "raw_tx": await per_call(raw(op, True), n, batches),
-        }
-        if op in ("get", "list page"):
-            timings[op]["raw_bare"] = await per_call(raw(op, False), n, batches)
+        references = {"raw_tx": raw(op, True)}
+        if op in ("get", "list page", "statistic"):
+            references["raw_bare"] = raw(op, False)
+        timings[op] = await paired(call, references, n, batches)
+    async with pool.acquire() as c:
+        linked = await c.fetchval("SELECT count(*) FROM cards_labels")
+    assert linked == len(labels) - sum(1 for _ in gen_labels) - sum(1 for _ in raw_labels), linked
 
-    # where the time of a generated `get` goes: the same call without the pool's pre-ping (one
-    # round trip per checkout), and on one session kept for many calls (no checkout at all)
-    quiet = db.make_engine(url, pool_pre_ping=False)
-    quiet_sessions = async_sessionmaker(quiet, expire_on_commit=False)
+    # where the time of a generated `get` goes: the query function alone on a new session (no
+    # action: no Read, no result, but the commit), and on one session kept for many calls (no
+    # checkout), their batches alternating with the raw reference's
+    async def get_query() -> Any:
+        async with sessions() as s:
+            row = await q.get(session=s, actor=actor, id=target)
+            await s.commit()
+            return row
 
-    async def get_no_ping() -> Any:
-        async with quiet_sessions() as s:
-            return await q.get(session=s, actor=actor, id=target)
-
-    async with quiet_sessions() as shared:
+    async with sessions() as shared:
 
         async def get_shared() -> Any:
             async with shared.begin():
                 return await q.get(session=shared, actor=actor, id=target)
 
-        timings["get"]["generated_no_ping"] = await per_call(get_no_ping, n, batches)
-        timings["get"]["generated_one_session"] = await per_call(get_shared, n, batches)
-    await quiet.dispose()
+        variants = await paired(
+            get_query, {"one_session": get_shared, "raw_tx": raw("get", True)}, n, batches
+        )
+    timings["get"]["query_alone"] = variants["generated"]
+    timings["get"]["query_one_session"] = variants["one_session"]
+    timings["get"]["variants_raw_tx"] = variants["raw_tx"]
 
     # depth: one owner's `rows` rows
     async with pool.acquire() as c:

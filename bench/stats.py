@@ -159,7 +159,8 @@ async def main(url: str, package: str, rows: int, quick: bool) -> dict[str, Any]
     )
     await conn.execute("VACUUM ANALYZE readings")
     load_s = time.perf_counter() - start
-    row_id = await conn.fetchval("SELECT id FROM readings LIMIT 1")
+    # the actor's own (bench/datalayer.py, run before on the same database, leaves readings too)
+    row_id = await conn.fetchval("SELECT id FROM readings WHERE user_id = $1 LIMIT 1", actor.id)
     plan = await conn.fetchval(
         "EXPLAIN (FORMAT JSON) " + HAND_SQL, "UTC", actor.id, RANGE_START, RANGE_END
     )

@@ -23,7 +23,10 @@ since a version-2 `main.py` would ignore the rate limits that specs set. Version
 project's own suite fast (issue 17, `tests/conftest.py` only): the tables are created once per
 session and copied (SQLite) or emptied (PostgreSQL) per test, and the `app` fixture reuses one
 app with a new one's memory; and `core/stats.py` sums bigints as two halves (SQLite's integer
-overflow). Entity templates need nothing of it, so the minimum stays 3. A project made before
+overflow). Entity templates need nothing of it, so the minimum stays 3. Version 5 adds
+`core/statements.py` (issue 17: the generated queries build each statement once per shape and
+keep it, binding the actor, the key and the values at each call); every entity's `queries.py`
+imports it, so it is the minimum too. A project made before
 version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
 merge bases among the past templates kept in `templates/project-history.tar.xz`; see
 `scaffold/upgrade/history.py`).
@@ -31,6 +34,6 @@ merge bases among the past templates kept in `templates/project-history.tar.xz`;
 
 from __future__ import annotations
 
-PROJECT_TEMPLATE_VERSION = 4
-MIN_PROJECT_TEMPLATE_VERSION = 3
+PROJECT_TEMPLATE_VERSION = 5
+MIN_PROJECT_TEMPLATE_VERSION = 5
 UNRECORDED_VERSION = 0  # a project made before versions were recorded

@@ -160,7 +160,8 @@ async def explain_lists(
 
 def cursor_values(queries: Any, row: Any) -> tuple[Any, ...]:
     """The keyset values of `row`, in the order of the ORDER BY of `list_page`."""
-    source = inspect.getsource(queries.list_page)
+    # the list's statement is built by `_list_statement` (kept per shape), or in `list_page`
+    source = inspect.getsource(getattr(queries, "_list_statement", queries.list_page))
     found = re.search(r"\.order_by\((.*?)\)\s*\.limit\(", source, re.S)
     assert found, "list_page has no ORDER BY … LIMIT"
     keys = re.findall(r"\b[A-Z]\w*\.(\w+)", found.group(1))

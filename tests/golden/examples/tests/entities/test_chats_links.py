@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.entities.chats.model import Chat
@@ -28,6 +28,24 @@ MakeActor = Callable[..., Awaitable[Actor]]
 HeadersFor = Callable[[Actor], dict[str, str]]
 
 ROUTE = "/chats"
+
+
+class Statements:
+    """Counts the SQL statements the app sends while the block runs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> "Statements":
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
 def path_of(row: Any, keys: tuple[str, ...]) -> str:

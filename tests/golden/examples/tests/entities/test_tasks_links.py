@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.entities.audit_events import log as audit_log
@@ -30,6 +30,24 @@ MakeActor = Callable[..., Awaitable[Actor]]
 HeadersFor = Callable[[Actor], dict[str, str]]
 
 ROUTE = "/tasks"
+
+
+class Statements:
+    """Counts the SQL statements the app sends while the block runs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.count = 0
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> "Statements":
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
 def path_of(row: Any, keys: tuple[str, ...]) -> str:
@@ -111,6 +129,32 @@ async def test_attach_labels_links_once_and_shows_in_the_read(
             "id": to_jsonable_python(target.id),
         }
     ]
+
+
+async def test_attach_and_detach_labels_are_one_statement_each(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    engine: AsyncEngine,
+    make_actor: MakeActor,
+    headers_for: HeadersFor,
+) -> None:
+    # The INSERT … SELECT asks whether the task is the actor's to change and the label
+    # readable, the DELETE asks the first; the audit log adds its INSERT. The reads that choose an
+    # error run only after a write that changed nothing (also when the link is there already).
+    actor = await writer(make_actor)
+    source, target = await make_labels_pair(session, actor)
+    with Statements(engine) as attach:
+        response = await client.put(labels_url(source, target), headers=headers_for(actor))
+    assert response.status_code == 204, response.text
+    assert attach.count == 2
+    with Statements(engine) as again:  # linked already: the row, its write permission, the label
+        response = await client.put(labels_url(source, target), headers=headers_for(actor))
+    assert response.status_code == 204, response.text
+    assert again.count == 5
+    with Statements(engine) as detach:
+        response = await client.delete(labels_url(source, target), headers=headers_for(actor))
+    assert response.status_code == 204, response.text
+    assert detach.count == 2
 
 
 async def test_detach_labels_unlinks_and_is_idempotent(

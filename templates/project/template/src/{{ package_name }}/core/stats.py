@@ -220,16 +220,53 @@ def period_key(
         local = sa.func.timezone(span.zone.key, column)
         trunc = sa.func.date_trunc(span.period, local)
         return trunc, [column >= span.start, column < span.end]
+    return _bounds_key(json.dumps(_sqlite_bounds(span, dates)), column)
+
+
+def bound_period_key(
+    dialect: str, column: Any, period: str, *, dates: bool = False
+) -> tuple[sa.ColumnElement[Any], list[sa.ColumnElement[bool]]]:
+    """`period_key` for a kept statement: the span's values are the bound parameters that
+    `span_parameters` gives (the zone and the range's ends on PostgreSQL, the buckets' bounds
+    elsewhere), so one statement serves every range and zone."""
+    if dialect == "postgresql":
+        start: sa.BindParameter[Any] = sa.bindparam("stats_start")
+        end: sa.BindParameter[Any] = sa.bindparam("stats_end")
+        if dates:
+            trunc = sa.func.date_trunc(period, sa.cast(column, sa.DateTime()))
+            return trunc, [column >= start, column < end]
+        local = sa.func.timezone(sa.bindparam("stats_zone", type_=sa.String()), column)
+        return sa.func.date_trunc(period, local), [column >= start, column < end]
+    return _bounds_key(sa.bindparam("stats_bounds", type_=sa.String()), column)
+
+
+def span_parameters(dialect: str, span: Span, *, dates: bool = False) -> dict[str, Any]:
+    """The values of the bound parameters of `bound_period_key` for this span."""
+    if dialect == "postgresql":
+        if dates:
+            return {"stats_start": span.first_day, "stats_end": span.end_day}
+        return {"stats_zone": span.zone.key, "stats_start": span.start, "stats_end": span.end}
+    return {"stats_bounds": json.dumps(_sqlite_bounds(span, dates))}
+
+
+def _sqlite_bounds(span: Span, dates: bool) -> list[list[str]]:
+    """Each bucket's `[lo, hi)` as the text SQLite stores the column in."""
     if dates:
         bounds = [[b.lo.strftime(_SQLITE_DATE), b.hi.strftime(_SQLITE_DATE)] for b in span.buckets]
         first, last = span.first_day.strftime(_SQLITE_DATE), span.end_day.strftime(_SQLITE_DATE)
         bounds[0][0] = max(bounds[0][0], first)
         bounds[-1][1] = min(bounds[-1][1], last)
-    else:
-        bounds = [
-            [b.lo.strftime(_SQLITE_DATETIME), b.hi.strftime(_SQLITE_DATETIME)] for b in span.buckets
-        ]
-    table = sa.func.json_each(json.dumps(bounds)).table_valued("key", "value")
+        return bounds
+    return [
+        [b.lo.strftime(_SQLITE_DATETIME), b.hi.strftime(_SQLITE_DATETIME)] for b in span.buckets
+    ]
+
+
+def _bounds_key(
+    bounds: Any, column: Any
+) -> tuple[sa.ColumnElement[Any], list[sa.ColumnElement[bool]]]:
+    """The bucket of a row by a join with the buckets' bounds (a JSON array of `[lo, hi)`)."""
+    table = sa.func.json_each(bounds).table_valued("key", "value")
     lo = sa.func.json_extract(table.c.value, "$[0]")
     hi = sa.func.json_extract(table.c.value, "$[1]")
     return table.c.key, [column >= lo, column < hi]

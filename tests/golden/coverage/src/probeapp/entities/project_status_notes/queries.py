@@ -8,12 +8,13 @@ holds the key and the write scope: no window between a check and a write.
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core.statements import Kept, bound, given, placeholders
 from probeapp.db import utcnow
 from probeapp.entities.project_status_notes.model import ProjectStatusNote
 from probeapp.entities.projects import queries as project_queries
@@ -21,6 +22,13 @@ from probeapp.entities.projects.model import Project
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+# Statements are kept per shape, built on first use (core/statements.py).
+_kept = Kept()
+# the key's bound parameters, for `_key(**_KEY)` in a kept statement
+_KEY: dict[str, Any] = {
+    "id": sa.bindparam("key_id"),
+}
 
 
 def read_scope(actor: Actor) -> sa.ColumnElement[bool]:
@@ -45,8 +53,10 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> ProjectStatusNote | None:
     """The project_status_note with this key if the actor may read it, else None."""
-    stmt = sa.select(ProjectStatusNote).where(_key(id=id), read_scope(actor))
-    return await session.scalar(stmt)
+    stmt = _kept(
+        ("get",), actor, lambda a: sa.select(ProjectStatusNote).where(_key(**_KEY), read_scope(a))
+    )
+    return await session.scalar(stmt, {"key_id": id, "actor_id": actor.id})
 
 
 async def get_many(
@@ -63,8 +73,12 @@ async def get_many(
 
 async def can_write(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
     """Whether the actor may change or delete the project_status_note with this key."""
-    stmt = sa.select(sa.literal(True)).where(_key(id=id), write_scope(actor))
-    return bool(await session.scalar(stmt))
+    stmt = _kept(
+        ("can_write",),
+        actor,
+        lambda a: sa.select(sa.literal(True)).where(_key(**_KEY), write_scope(a)),
+    )
+    return bool(await session.scalar(stmt, {"key_id": id, "actor_id": actor.id}))
 
 
 def _filters(
@@ -75,6 +89,32 @@ def _filters(
     if project_id is not None:
         conditions.append(ProjectStatusNote.project_id == project_id)
     return conditions
+
+
+# the cursor's bound parameters (every order key of the last row), for a kept list statement
+_AFTER = (
+    sa.bindparam("after_0", type_=ProjectStatusNote.__table__.c.created_at.type),
+    sa.bindparam("after_1", type_=ProjectStatusNote.__table__.c.id.type),
+)
+
+
+def _list_statement(
+    actor: Actor,
+    keyset: bool,
+    project_id: Any,
+    where: Sequence[sa.ColumnElement[bool]],
+) -> Any:
+    """The list's SELECT of one shape: the filters given, the cursor (`keyset`) and the limit as
+    bound parameters."""
+    stmt = sa.select(ProjectStatusNote).where(*_filters(actor, project_id), *where)
+    if keyset:
+        after = _AFTER
+        stmt = stmt.where(
+            sa.tuple_(ProjectStatusNote.created_at, ProjectStatusNote.id) > sa.tuple_(*after)
+        )
+    return stmt.order_by(ProjectStatusNote.created_at.asc(), ProjectStatusNote.id.asc()).limit(
+        sa.bindparam("limit", type_=sa.Integer())
+    )
 
 
 async def list_page(
@@ -94,15 +134,17 @@ async def list_page(
     another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(ProjectStatusNote).where(*_filters(actor, project_id), *where)
+    params: dict[str, Any] = {"actor_id": actor.id, "limit": limit + 1}
     if after is not None:
-        stmt = stmt.where(
-            sa.tuple_(ProjectStatusNote.created_at, ProjectStatusNote.id) > sa.tuple_(*after)
-        )
-    stmt = stmt.order_by(ProjectStatusNote.created_at.asc(), ProjectStatusNote.id.asc()).limit(
-        limit + 1
-    )
-    rows = list((await session.scalars(stmt)).all())
+        params.update((f"after_{i}", value) for i, value in enumerate(after))
+    if project_id is not None:
+        params["filter_project_id"] = project_id
+
+    def build(a: Actor) -> Any:
+        return _list_statement(a, after is not None, bound("filter_project_id", project_id), where)
+
+    shape = None if where else ("list", after is not None, project_id is None)
+    rows = list((await session.scalars(_kept(shape, actor, build), params)).all())
     return rows[:limit], len(rows) > limit
 
 
@@ -124,20 +166,32 @@ async def count(
 async def create(
     *, session: AsyncSession, actor: Actor, values: dict[str, Any]
 ) -> ProjectStatusNote:
-    """Insert one project_status_note (INSERT … RETURNING); no checks here."""
-    stmt = sa.insert(ProjectStatusNote).values(**values).returning(ProjectStatusNote)
-    return (await session.scalars(stmt)).one()
+    """Insert one project_status_note (INSERT … RETURNING); no checks here.
+
+    The INSERT is the table's (the model's column defaults apply), its row loaded as the model."""
+    table = cast(sa.Table, ProjectStatusNote.__table__)
+    stmt = _kept(
+        ("create", *values),
+        actor,
+        lambda a: sa.select(ProjectStatusNote).from_statement(
+            sa.insert(table).values(**placeholders(values)).returning(*table.c)
+        ),
+    )
+    row: ProjectStatusNote = (
+        await session.scalars(stmt, {**given(values), "actor_id": actor.id})
+    ).one()
+    return row
 
 
 def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
     """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
-    matches."""
+    matches (`updated_at` is the bound parameter `now`)."""
     return (
         sa.update(ProjectStatusNote)
         .where(*where)
         .values(
             **values,
-            updated_at=utcnow(),
+            updated_at=sa.bindparam("now"),
         )
         .returning(ProjectStatusNote)
         .execution_options(synchronize_session=False, populate_existing=True)
@@ -156,17 +210,26 @@ async def update(
     The WHERE clause holds the key and the write scope, so a row that is not the actor's is
     simply not matched.
     """
-    stmt = _update_statement(values, _key(id=id), write_scope(actor))
-    return (await session.scalars(stmt)).one_or_none()
+
+    def build(a: Actor) -> Any:
+        return _update_statement(placeholders(values), _key(**_KEY), write_scope(a))
+
+    params = {**given(values), "key_id": id, "actor_id": actor.id, "now": utcnow()}
+    return (await session.scalars(_kept(("update", *values), actor, build), params)).one_or_none()
 
 
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
     """Soft-delete a project_status_note (set `deleted_at`); False when no row matched."""
-    stmt = (
-        sa.update(ProjectStatusNote)
-        .where(_key(id=id), write_scope(actor))
-        .values(deleted_at=utcnow())
-        .returning(ProjectStatusNote.id)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.execute(stmt)).first() is not None
+
+    def build(a: Actor) -> Any:
+        return (
+            sa.update(ProjectStatusNote)
+            .where(_key(**_KEY), write_scope(a))
+            .values(deleted_at=sa.bindparam("now"))
+            .returning(ProjectStatusNote.id)
+            .execution_options(synchronize_session=False)
+        )
+
+    params = {"key_id": id, "actor_id": actor.id, "now": utcnow()}
+    stmt = _kept(("delete",), actor, build)
+    return (await session.execute(stmt, params)).first() is not None

@@ -9,17 +9,26 @@ holds the key and the write scope: no window between a check and a write.
 import datetime
 import uuid
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core.statements import Kept, bound, given, placeholders
 from probeapp.db import utcnow
 from probeapp.entities.documents.model import Document
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+# Statements are kept per shape, built on first use (core/statements.py).
+_kept = Kept()
+# the key's bound parameters, for `_key(**_KEY)` in a kept statement
+_KEY: dict[str, Any] = {
+    "id": sa.bindparam("key_id"),
+    "created_at": sa.bindparam("key_created_at"),
+}
 
 
 def read_scope(actor: Actor) -> sa.ColumnElement[bool]:
@@ -40,8 +49,10 @@ async def get(
     *, session: AsyncSession, actor: Actor, id: uuid.UUID, created_at: datetime.datetime
 ) -> Document | None:
     """The document with this key if the actor may read it, else None."""
-    stmt = sa.select(Document).where(_key(id=id, created_at=created_at), read_scope(actor))
-    return await session.scalar(stmt)
+    stmt = _kept(("get",), actor, lambda a: sa.select(Document).where(_key(**_KEY), read_scope(a)))
+    return await session.scalar(
+        stmt, {"key_id": id, "key_created_at": created_at, "actor_id": actor.id}
+    )
 
 
 async def get_many(
@@ -58,8 +69,16 @@ async def can_write(
     *, session: AsyncSession, actor: Actor, id: uuid.UUID, created_at: datetime.datetime
 ) -> bool:
     """Whether the actor may change or delete the document with this key."""
-    stmt = sa.select(sa.literal(True)).where(_key(id=id, created_at=created_at), write_scope(actor))
-    return bool(await session.scalar(stmt))
+    stmt = _kept(
+        ("can_write",),
+        actor,
+        lambda a: sa.select(sa.literal(True)).where(_key(**_KEY), write_scope(a)),
+    )
+    return bool(
+        await session.scalar(
+            stmt, {"key_id": id, "key_created_at": created_at, "actor_id": actor.id}
+        )
+    )
 
 
 def _filters(
@@ -70,6 +89,30 @@ def _filters(
     if kind is not None:
         conditions.append(Document.kind == kind)
     return conditions
+
+
+# the cursor's bound parameters (every order key of the last row), for a kept list statement
+_AFTER = (
+    sa.bindparam("after_0", type_=Document.__table__.c.created_at.type),
+    sa.bindparam("after_1", type_=Document.__table__.c.id.type),
+)
+
+
+def _list_statement(
+    actor: Actor,
+    keyset: bool,
+    kind: Any,
+    where: Sequence[sa.ColumnElement[bool]],
+) -> Any:
+    """The list's SELECT of one shape: the filters given, the cursor (`keyset`) and the limit as
+    bound parameters."""
+    stmt = sa.select(Document).where(*_filters(actor, kind), *where)
+    if keyset:
+        after = _AFTER
+        stmt = stmt.where(sa.tuple_(Document.created_at, Document.id) < sa.tuple_(*after))
+    return stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(
+        sa.bindparam("limit", type_=sa.Integer())
+    )
 
 
 async def list_page(
@@ -89,11 +132,17 @@ async def list_page(
     another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Document).where(*_filters(actor, kind), *where)
+    params: dict[str, Any] = {"actor_id": actor.id, "limit": limit + 1}
     if after is not None:
-        stmt = stmt.where(sa.tuple_(Document.created_at, Document.id) < sa.tuple_(*after))
-    stmt = stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(stmt)).all())
+        params.update((f"after_{i}", value) for i, value in enumerate(after))
+    if kind is not None:
+        params["filter_kind"] = kind
+
+    def build(a: Actor) -> Any:
+        return _list_statement(a, after is not None, bound("filter_kind", kind), where)
+
+    shape = None if where else ("list", after is not None, kind is None)
+    rows = list((await session.scalars(_kept(shape, actor, build), params)).all())
     return rows[:limit], len(rows) > limit
 
 
@@ -109,20 +158,30 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Document:
-    """Insert one document owned by the actor (INSERT … RETURNING); no checks here."""
-    stmt = sa.insert(Document).values(**values, user_id=actor.id).returning(Document)
-    return (await session.scalars(stmt)).one()
+    """Insert one document owned by the actor (INSERT … RETURNING); no checks here.
+
+    The INSERT is the table's (the model's column defaults apply), its row loaded as the model."""
+    table = cast(sa.Table, Document.__table__)
+    stmt = _kept(
+        ("create", *values),
+        actor,
+        lambda a: sa.select(Document).from_statement(
+            sa.insert(table).values(**placeholders(values), user_id=a.id).returning(*table.c)
+        ),
+    )
+    row: Document = (await session.scalars(stmt, {**given(values), "actor_id": actor.id})).one()
+    return row
 
 
 def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
     """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
-    matches."""
+    matches (`updated_at` is the bound parameter `now`)."""
     return (
         sa.update(Document)
         .where(*where)
         .values(
             **values,
-            updated_at=utcnow(),
+            updated_at=sa.bindparam("now"),
         )
         .returning(Document)
         .execution_options(synchronize_session=False, populate_existing=True)
@@ -142,18 +201,33 @@ async def update(
     The WHERE clause holds the key and the write scope, so a row that is not the actor's is
     simply not matched.
     """
-    stmt = _update_statement(values, _key(id=id, created_at=created_at), write_scope(actor))
-    return (await session.scalars(stmt)).one_or_none()
+
+    def build(a: Actor) -> Any:
+        return _update_statement(placeholders(values), _key(**_KEY), write_scope(a))
+
+    params = {
+        **given(values),
+        "key_id": id,
+        "key_created_at": created_at,
+        "actor_id": actor.id,
+        "now": utcnow(),
+    }
+    return (await session.scalars(_kept(("update", *values), actor, build), params)).one_or_none()
 
 
 async def delete(
     *, session: AsyncSession, actor: Actor, id: uuid.UUID, created_at: datetime.datetime
 ) -> bool:
     """Delete a document in one statement; False when no row matched."""
-    stmt = (
-        sa.delete(Document)
-        .where(_key(id=id, created_at=created_at), write_scope(actor))
-        .returning(Document.id, Document.created_at)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.execute(stmt)).first() is not None
+
+    def build(a: Actor) -> Any:
+        return (
+            sa.delete(Document)
+            .where(_key(**_KEY), write_scope(a))
+            .returning(Document.id, Document.created_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    params = {"key_id": id, "key_created_at": created_at, "actor_id": actor.id}
+    stmt = _kept(("delete",), actor, build)
+    return (await session.execute(stmt, params)).first() is not None

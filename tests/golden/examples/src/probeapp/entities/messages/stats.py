@@ -17,10 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from probeapp.auth import Actor
 from probeapp.core import cache as stats_cache
 from probeapp.core.results import ActionResult
-from probeapp.core.stats import Measure, Span, StatsInputError, aggregate_columns, items, period_key
+from probeapp.core.statements import Kept, bound
+from probeapp.core.stats import (
+    Measure,
+    Span,
+    StatsInputError,
+    aggregate_columns,
+    bound_period_key,
+    items,
+    span_parameters,
+)
 from probeapp.core.stats import span as stats_span
 from probeapp.entities.messages import queries
 from probeapp.entities.messages.model import Message
+
+# Each statistic's statement is kept per shape (the database, the actor's roles, the filters
+# given), the range, the zone and the filters' values bound at each call (core/statements.py).
+_kept = Kept()
 
 # `stats_cache_seconds`: how long an answer may be served again (until a write changes it).
 CACHE_SECONDS = 60
@@ -54,22 +67,30 @@ async def stats_per_day_rows(
     """The rows of statistic `per_day` the actor may list, counted per day of `created_at`.
 
     One statement."""
-    conditions = queries.list_conditions(actor, chat_id)
-    columns: list[sa.ColumnElement[Any]] = []
-    grouped: list[str] = []
-    bucket, within = period_key(session.get_bind().dialect.name, Message.created_at, span)
-    conditions += within
-    columns.append(bucket.label("bucket"))
-    grouped.append("bucket")
-    stmt = (
-        sa.select(
-            *columns, sa.func.count().label("count"), *aggregate_columns(PER_DAY_MEASURES, {})
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"actor_id": actor.id, **span_parameters(dialect, span)}
+    if chat_id is not None:
+        params["filter_chat_id"] = chat_id
+
+    def build(a: Actor) -> Any:
+        conditions = queries.list_conditions(a, bound("filter_chat_id", chat_id))
+        columns: list[sa.ColumnElement[Any]] = []
+        grouped: list[str] = []
+        bucket, within = bound_period_key(dialect, Message.created_at, "day")
+        conditions += within
+        columns.append(bucket.label("bucket"))
+        grouped.append("bucket")
+        return (
+            sa.select(
+                *columns, sa.func.count().label("count"), *aggregate_columns(PER_DAY_MEASURES, {})
+            )
+            .select_from(Message)
+            .where(*conditions)
+            .group_by(*grouped)
         )
-        .select_from(Message)
-        .where(*conditions)
-        .group_by(*grouped)
-    )
-    return (await session.execute(stmt)).all()
+
+    shape = ("stats_per_day", dialect, chat_id is None)
+    return (await session.execute(_kept(shape, actor, build), params)).all()
 
 
 async def stats_per_day(
@@ -149,20 +170,28 @@ async def stats_by_chat_rows(
     """The rows of statistic `by_chat` the actor may list, counted per `chat_id`.
 
     One statement."""
-    conditions = queries.list_conditions(actor, chat_id)
-    columns: list[sa.ColumnElement[Any]] = []
-    grouped: list[str] = []
-    columns.append(Message.chat_id.label("grp"))
-    grouped.append("grp")
-    stmt = (
-        sa.select(
-            *columns, sa.func.count().label("count"), *aggregate_columns(BY_CHAT_MEASURES, {})
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"actor_id": actor.id}
+    if chat_id is not None:
+        params["filter_chat_id"] = chat_id
+
+    def build(a: Actor) -> Any:
+        conditions = queries.list_conditions(a, bound("filter_chat_id", chat_id))
+        columns: list[sa.ColumnElement[Any]] = []
+        grouped: list[str] = []
+        columns.append(Message.chat_id.label("grp"))
+        grouped.append("grp")
+        return (
+            sa.select(
+                *columns, sa.func.count().label("count"), *aggregate_columns(BY_CHAT_MEASURES, {})
+            )
+            .select_from(Message)
+            .where(*conditions)
+            .group_by(*grouped)
         )
-        .select_from(Message)
-        .where(*conditions)
-        .group_by(*grouped)
-    )
-    return (await session.execute(stmt)).all()
+
+    shape = ("stats_by_chat", dialect, chat_id is None)
+    return (await session.execute(_kept(shape, actor, build), params)).all()
 
 
 async def stats_by_chat(

@@ -462,17 +462,22 @@ async def attach_task_label(
         return _unauthenticated()
 
     async def work(actor: Actor) -> ActionResult[None]:
-        if await queries.get(session=session, actor=actor, id=id) is None:
-            return _not_found()
-        if not await queries.can_write(session=session, actor=actor, id=id):
-            return _forbidden()
-        if await label_queries.get(session=session, actor=actor, id=label_id) is None:
-            return ActionResult.failure(
-                "not_found",
-                "label not found",
-                {"label_id": ["no label with this key is visible to you"]},
-            )
-        await queries.attach_label(session=session, id=id, label_id=label_id)
+        # One statement when it links: the INSERT … SELECT asks whether the task is the
+        # actor's to change and the label readable. The reads that choose between 404, 403
+        # and the label's 404 run only when it linked nothing (or it was linked already).
+        if not await queries.attach_label_if_allowed(
+            session=session, actor=actor, id=id, label_id=label_id
+        ):
+            if await queries.get(session=session, actor=actor, id=id) is None:
+                return _not_found()
+            if not await queries.can_write(session=session, actor=actor, id=id):
+                return _forbidden()
+            if await label_queries.get(session=session, actor=actor, id=label_id) is None:
+                return ActionResult.failure(
+                    "not_found",
+                    "label not found",
+                    {"label_id": ["no label with this key is visible to you"]},
+                )
         label_key = audit_log.key_text(
             [
                 label_id,
@@ -492,11 +497,15 @@ async def detach_task_label(
         return _unauthenticated()
 
     async def work(actor: Actor) -> ActionResult[None]:
-        if await queries.get(session=session, actor=actor, id=id) is None:
-            return _not_found()
-        if not await queries.can_write(session=session, actor=actor, id=id):
-            return _forbidden()
-        await queries.detach_label(session=session, id=id, label_id=label_id)
+        # One statement when it unlinks (the DELETE asks whether the task is the actor's to
+        # change); the reads that choose between 404 and 403 run only when it unlinked nothing.
+        if not await queries.detach_label_if_allowed(
+            session=session, actor=actor, id=id, label_id=label_id
+        ):
+            if await queries.get(session=session, actor=actor, id=id) is None:
+                return _not_found()
+            if not await queries.can_write(session=session, actor=actor, id=id):
+                return _forbidden()
         label_key = audit_log.key_text(
             [
                 label_id,

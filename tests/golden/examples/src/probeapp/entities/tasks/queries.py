@@ -8,13 +8,14 @@ holds the key and the write scope: no window between a check and a write.
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core.statements import Kept, bound, given, placeholders
 from probeapp.db import utcnow
 from probeapp.entities.labels import queries as label_queries
 from probeapp.entities.labels.model import Label
@@ -22,6 +23,13 @@ from probeapp.entities.tasks.model import Task, tasks_labels
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+# Statements are kept per shape, built on first use (core/statements.py).
+_kept = Kept()
+# the key's bound parameters, for `_key(**_KEY)` in a kept statement
+_KEY: dict[str, Any] = {
+    "id": sa.bindparam("key_id"),
+}
 
 
 def read_scope(actor: Actor) -> sa.ColumnElement[bool]:
@@ -40,8 +48,8 @@ def _key(id: uuid.UUID) -> sa.ColumnElement[bool]:
 
 async def get(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Task | None:
     """The task with this key if the actor may read it, else None."""
-    stmt = sa.select(Task).where(_key(id=id), read_scope(actor))
-    return await session.scalar(stmt)
+    stmt = _kept(("get",), actor, lambda a: sa.select(Task).where(_key(**_KEY), read_scope(a)))
+    return await session.scalar(stmt, {"key_id": id, "actor_id": actor.id})
 
 
 async def get_many(
@@ -56,8 +64,12 @@ async def get_many(
 
 async def can_write(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> bool:
     """Whether the actor may change or delete the task with this key."""
-    stmt = sa.select(sa.literal(True)).where(_key(id=id), write_scope(actor))
-    return bool(await session.scalar(stmt))
+    stmt = _kept(
+        ("can_write",),
+        actor,
+        lambda a: sa.select(sa.literal(True)).where(_key(**_KEY), write_scope(a)),
+    )
+    return bool(await session.scalar(stmt, {"key_id": id, "actor_id": actor.id}))
 
 
 def _filters(
@@ -72,6 +84,31 @@ def _filters(
         # linked to that label, and only when the actor may read it
         conditions.append(linked_to_label(label_id, actor))
     return conditions
+
+
+# the cursor's bound parameters (every order key of the last row), for a kept list statement
+_AFTER = (
+    sa.bindparam("after_0", type_=Task.__table__.c.created_at.type),
+    sa.bindparam("after_1", type_=Task.__table__.c.id.type),
+)
+
+
+def _list_statement(
+    actor: Actor,
+    keyset: bool,
+    done: Any,
+    label_id: Any,
+    where: Sequence[sa.ColumnElement[bool]],
+) -> Any:
+    """The list's SELECT of one shape: the filters given, the cursor (`keyset`) and the limit as
+    bound parameters."""
+    stmt = sa.select(Task).where(*_filters(actor, done, label_id), *where)
+    if keyset:
+        after = _AFTER
+        stmt = stmt.where(sa.tuple_(Task.created_at, Task.id) < sa.tuple_(*after))
+    return stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(
+        sa.bindparam("limit", type_=sa.Integer())
+    )
 
 
 async def list_page(
@@ -92,11 +129,25 @@ async def list_page(
     another row, for a linked list).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = sa.select(Task).where(*_filters(actor, done, label_id), *where)
+    params: dict[str, Any] = {"actor_id": actor.id, "limit": limit + 1}
     if after is not None:
-        stmt = stmt.where(sa.tuple_(Task.created_at, Task.id) < sa.tuple_(*after))
-    stmt = stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(stmt)).all())
+        params.update((f"after_{i}", value) for i, value in enumerate(after))
+    if done is not None:
+        params["filter_done"] = done
+    if label_id is not None:
+        params["filter_label_id"] = label_id
+
+    def build(a: Actor) -> Any:
+        return _list_statement(
+            a,
+            after is not None,
+            bound("filter_done", done),
+            bound("filter_label_id", label_id),
+            where,
+        )
+
+    shape = None if where else ("list", after is not None, done is None, label_id is None)
+    rows = list((await session.scalars(_kept(shape, actor, build), params)).all())
     return rows[:limit], len(rows) > limit
 
 
@@ -123,20 +174,30 @@ async def count(
 
 
 async def create(*, session: AsyncSession, actor: Actor, values: dict[str, Any]) -> Task:
-    """Insert one task owned by the actor (INSERT … RETURNING); no checks here."""
-    stmt = sa.insert(Task).values(**values, user_id=actor.id).returning(Task)
-    return (await session.scalars(stmt)).one()
+    """Insert one task owned by the actor (INSERT … RETURNING); no checks here.
+
+    The INSERT is the table's (the model's column defaults apply), its row loaded as the model."""
+    table = cast(sa.Table, Task.__table__)
+    stmt = _kept(
+        ("create", *values),
+        actor,
+        lambda a: sa.select(Task).from_statement(
+            sa.insert(table).values(**placeholders(values), user_id=a.id).returning(*table.c)
+        ),
+    )
+    row: Task = (await session.scalars(stmt, {**given(values), "actor_id": actor.id})).one()
+    return row
 
 
 def _update_statement(values: dict[str, Any], *where: sa.ColumnElement[bool]) -> Any:
     """The UPDATE … RETURNING of `values`, and of what every update sets, on the row `where`
-    matches."""
+    matches (`updated_at` is the bound parameter `now`)."""
     return (
         sa.update(Task)
         .where(*where)
         .values(
             **values,
-            updated_at=utcnow(),
+            updated_at=sa.bindparam("now"),
         )
         .returning(Task)
         .execution_options(synchronize_session=False, populate_existing=True)
@@ -155,8 +216,12 @@ async def update(
     The WHERE clause holds the key and the write scope, so a row that is not the actor's is
     simply not matched.
     """
-    stmt = _update_statement(values, _key(id=id), write_scope(actor))
-    return (await session.scalars(stmt)).one_or_none()
+
+    def build(a: Actor) -> Any:
+        return _update_statement(placeholders(values), _key(**_KEY), write_scope(a))
+
+    params = {**given(values), "key_id": id, "actor_id": actor.id, "now": utcnow()}
+    return (await session.scalars(_kept(("update", *values), actor, build), params)).one_or_none()
 
 
 async def update_with_old(
@@ -193,7 +258,7 @@ async def update_with_old(
         Task.id == prior.c.key_id,
     ]
     stmt = _update_statement(values, *matched).returning(*[prior.c[f"old_{c}"] for c in columns])
-    found = (await session.execute(stmt)).first()
+    found = (await session.execute(stmt, {"now": utcnow()})).first()
     if found is None:
         return None
     return found[0], dict(zip(columns, found[1:], strict=True))
@@ -202,13 +267,18 @@ async def update_with_old(
 async def delete(*, session: AsyncSession, actor: Actor, id: uuid.UUID) -> Task | None:
     """Delete a task in one statement; None when no row matched, else the row as it
     was (for the audit log)."""
-    stmt = (
-        sa.delete(Task)
-        .where(_key(id=id), write_scope(actor))
-        .returning(Task)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.scalars(stmt)).one_or_none()
+
+    def build(a: Actor) -> Any:
+        return (
+            sa.delete(Task)
+            .where(_key(**_KEY), write_scope(a))
+            .returning(Task)
+            .execution_options(synchronize_session=False)
+        )
+
+    params = {"key_id": id, "actor_id": actor.id}
+    stmt = _kept(("delete",), actor, build)
+    return (await session.scalars(stmt, params)).one_or_none()
 
 
 def _insert_links(session: AsyncSession, table: sa.Table) -> Any:
@@ -216,6 +286,11 @@ def _insert_links(session: AsyncSession, table: sa.Table) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def _writable_row(a: Actor) -> Any:
+    """The task of the bound key when the actor may read and change it (for an EXISTS)."""
+    return sa.select(Task.id).where(_key(**_KEY), read_scope(a), write_scope(a))
 
 
 # -- the labels links (tasks_labels) ------------------------------------------------------
@@ -337,3 +412,54 @@ async def detach_label(*, session: AsyncSession, id: uuid.UUID, label_id: uuid.U
         tasks_labels.c.task_id == id, tasks_labels.c.label_id == label_id
     )
     await session.execute(stmt)
+
+
+async def attach_label_if_allowed(
+    *, session: AsyncSession, actor: Actor, id: uuid.UUID, label_id: uuid.UUID
+) -> bool:
+    """Link one label in one statement when the actor may change the task and
+    read the label (an INSERT … SELECT whose WHERE asks both). False when it linked
+    nothing: not allowed, missing, or linked already (the caller's reads tell which)."""
+    dialect = session.get_bind().dialect.name
+
+    def build(a: Actor) -> Any:
+        target = sa.select(Label.id).where(
+            Label.id == sa.bindparam("link_label_id"), label_queries.read_scope(a)
+        )
+        chosen = sa.select(
+            sa.bindparam("key_id", type_=tasks_labels.c.task_id.type),
+            sa.bindparam("link_label_id", type_=tasks_labels.c.label_id.type),
+        ).where(_writable_row(a).exists(), target.exists())
+        columns = ["task_id", "label_id"]
+        return (
+            _insert_links(session, tasks_labels)
+            .from_select(columns, chosen)
+            .returning(tasks_labels.c.label_id)
+        )
+
+    params = {"key_id": id, "link_label_id": label_id, "actor_id": actor.id}
+    stmt = _kept(("attach_label", dialect), actor, build)
+    return (await session.execute(stmt, params)).first() is not None
+
+
+async def detach_label_if_allowed(
+    *, session: AsyncSession, actor: Actor, id: uuid.UUID, label_id: uuid.UUID
+) -> bool:
+    """Unlink one label in one statement when the actor may change the task (a
+    DELETE whose WHERE asks it). False when it unlinked nothing: not allowed, missing, or not
+    linked (the caller's reads tell which)."""
+
+    def build(a: Actor) -> Any:
+        return (
+            sa.delete(tasks_labels)
+            .where(
+                tasks_labels.c.task_id == sa.bindparam("key_id"),
+                tasks_labels.c.label_id == sa.bindparam("link_label_id"),
+                _writable_row(a).exists(),
+            )
+            .returning(tasks_labels.c.label_id)
+        )
+
+    params = {"key_id": id, "link_label_id": label_id, "actor_id": actor.id}
+    stmt = _kept(("detach_label",), actor, build)
+    return (await session.execute(stmt, params)).first() is not None

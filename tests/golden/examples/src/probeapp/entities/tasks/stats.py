@@ -16,10 +16,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.core.results import ActionResult
-from probeapp.core.stats import Measure, Span, StatsInputError, aggregate_columns, items, period_key
+from probeapp.core.statements import Kept, bound
+from probeapp.core.stats import (
+    Measure,
+    Span,
+    StatsInputError,
+    aggregate_columns,
+    bound_period_key,
+    items,
+    span_parameters,
+)
 from probeapp.core.stats import span as stats_span
 from probeapp.entities.tasks import queries
 from probeapp.entities.tasks.model import Task
+
+# Each statistic's statement is kept per shape (the database, the actor's roles, the filters
+# given), the range, the zone and the filters' values bound at each call (core/statements.py).
+_kept = Kept()
 
 
 class TaskStatByDone(BaseModel):
@@ -50,20 +63,32 @@ async def stats_by_done_rows(
     """The rows of statistic `by_done` the actor may list, counted per `done`.
 
     One statement."""
-    conditions = queries.list_conditions(actor, done, label_id)
-    columns: list[sa.ColumnElement[Any]] = []
-    grouped: list[str] = []
-    columns.append(Task.done.label("grp"))
-    grouped.append("grp")
-    stmt = (
-        sa.select(
-            *columns, sa.func.count().label("count"), *aggregate_columns(BY_DONE_MEASURES, {})
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"actor_id": actor.id}
+    if done is not None:
+        params["filter_done"] = done
+    if label_id is not None:
+        params["filter_label_id"] = label_id
+
+    def build(a: Actor) -> Any:
+        conditions = queries.list_conditions(
+            a, bound("filter_done", done), bound("filter_label_id", label_id)
         )
-        .select_from(Task)
-        .where(*conditions)
-        .group_by(*grouped)
-    )
-    return (await session.execute(stmt)).all()
+        columns: list[sa.ColumnElement[Any]] = []
+        grouped: list[str] = []
+        columns.append(Task.done.label("grp"))
+        grouped.append("grp")
+        return (
+            sa.select(
+                *columns, sa.func.count().label("count"), *aggregate_columns(BY_DONE_MEASURES, {})
+            )
+            .select_from(Task)
+            .where(*conditions)
+            .group_by(*grouped)
+        )
+
+    shape = ("stats_by_done", dialect, done is None, label_id is None)
+    return (await session.execute(_kept(shape, actor, build), params)).all()
 
 
 async def stats_by_done(
@@ -120,22 +145,36 @@ async def stats_due_per_week_rows(
     """The rows of statistic `due_per_week` the actor may list, counted per week of `due`.
 
     One statement."""
-    conditions = queries.list_conditions(actor, done, label_id)
-    columns: list[sa.ColumnElement[Any]] = []
-    grouped: list[str] = []
-    bucket, within = period_key(session.get_bind().dialect.name, Task.due, span, dates=True)
-    conditions += within
-    columns.append(bucket.label("bucket"))
-    grouped.append("bucket")
-    stmt = (
-        sa.select(
-            *columns, sa.func.count().label("count"), *aggregate_columns(DUE_PER_WEEK_MEASURES, {})
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"actor_id": actor.id, **span_parameters(dialect, span, dates=True)}
+    if done is not None:
+        params["filter_done"] = done
+    if label_id is not None:
+        params["filter_label_id"] = label_id
+
+    def build(a: Actor) -> Any:
+        conditions = queries.list_conditions(
+            a, bound("filter_done", done), bound("filter_label_id", label_id)
         )
-        .select_from(Task)
-        .where(*conditions)
-        .group_by(*grouped)
-    )
-    return (await session.execute(stmt)).all()
+        columns: list[sa.ColumnElement[Any]] = []
+        grouped: list[str] = []
+        bucket, within = bound_period_key(dialect, Task.due, "week", dates=True)
+        conditions += within
+        columns.append(bucket.label("bucket"))
+        grouped.append("bucket")
+        return (
+            sa.select(
+                *columns,
+                sa.func.count().label("count"),
+                *aggregate_columns(DUE_PER_WEEK_MEASURES, {}),
+            )
+            .select_from(Task)
+            .where(*conditions)
+            .group_by(*grouped)
+        )
+
+    shape = ("stats_due_per_week", dialect, done is None, label_id is None)
+    return (await session.execute(_kept(shape, actor, build), params)).all()
 
 
 async def stats_due_per_week(
