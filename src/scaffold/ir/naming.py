@@ -189,6 +189,7 @@ IMPORTED_CLASS_NAMES = frozenset(
         "IsoDate",
         "Iterable",
         "JsonValue",
+        "Kept",
         "Literal",
         "Mapped",
         "Measure",
