@@ -4,22 +4,21 @@ Templates list every import a file of their kind may need; which ones a given en
 depends on its fields. Rather than mirror that knowledge in template conditions, the unused ones
 are dropped here after rendering, by looking at the names the module's code actually uses.
 
-The names used come from the module's compiled code (the names its instructions load, store and
-delete as variables, not as attributes; locals and closure names), which CPython builds several
-times faster than the syntax tree that a walk would need; only the import block at the top is
-parsed into a tree. A module with
-`from __future__ import annotations` keeps its annotations as strings, out of the code's names,
-so it is walked as a tree instead (`_used_names`). `tests/render/test_imports.py` holds the two
-ways equal on every module the templates make.
+The names used come from the module's symbol tables (the names its scopes read, write and
+delete as variables, not as attributes; locals, arguments, closure names, annotated targets),
+which CPython builds several times faster than the Python syntax tree that a walk would need;
+only the import block at the top is parsed into a tree. A module with
+`from __future__ import annotations` keeps its annotations as strings, out of the symbol
+tables, so it is walked as a tree instead (`_used_names`). `tests/render/test_imports.py` holds
+the two ways equal on every module the templates make.
 """
 
 from __future__ import annotations
 
 import ast
-import opcode
 import re
+import symtable
 import sys
-import types
 from dataclasses import dataclass, field
 
 _STDLIB = frozenset(sys.stdlib_module_names)
@@ -82,47 +81,20 @@ def _section(module: str, first_party: str) -> int:
     return 2
 
 
-# The instructions that name a variable of a scope (a global, a module or class name); their
-# argument indexes `co_names`, whose other names are attributes (`x.name`), not uses of a name.
-_NAME_OPS = frozenset(
-    opcode.opmap[name]
-    for name in (
-        "LOAD_GLOBAL",
-        "LOAD_NAME",
-        "STORE_NAME",
-        "STORE_GLOBAL",
-        "DELETE_NAME",
-        "DELETE_GLOBAL",
-        "LOAD_FROM_DICT_OR_GLOBALS",  # 3.12+
-    )
-    if name in opcode.opmap
-)
-_LOAD_GLOBAL = opcode.opmap["LOAD_GLOBAL"]
-_EXTENDED_ARG = opcode.EXTENDED_ARG
+def scope_names(text: str) -> set[str]:
+    """Every name `text` uses as a variable, in any of its scopes: the identifiers of its
+    symbol tables (globals and module names read, written or deleted, locals and arguments,
+    closure names, annotated targets), not attributes (`x.name`) and not strings. Raises
+    `SyntaxError` where the text does not parse.
 
-
-def code_names(code: types.CodeType) -> set[str]:
-    """Every name `code` and the code nested in it use as a variable: the globals and module
-    names its instructions load, store or delete, its locals and arguments, its closure cells
-    (what the module's `ast.Name` nodes name, outside annotations that are strings).
-
-    The instructions are read from the raw bytecode (two bytes each; LOAD_GLOBAL's argument is
-    shifted by one since 3.11), as `dis` would decode them, a dozen times faster."""
+    CPython builds the symbol tables from its parser's tree without making Python objects of
+    the tree or compiling the code: cheaper than either."""
     used: set[str] = set()
-    stack = [code]
+    stack = [symtable.symtable(text, "<generated>", "exec")]
     while stack:
-        current = stack.pop()
-        used.update(current.co_varnames, current.co_cellvars, current.co_freevars)
-        raw, names, extended = current.co_code, current.co_names, 0
-        for i in range(0, len(raw), 2):
-            op, arg = raw[i], raw[i + 1] | extended
-            if op == _EXTENDED_ARG:
-                extended = arg << 8
-                continue
-            extended = 0
-            if op in _NAME_OPS:
-                used.add(names[arg >> 1 if op == _LOAD_GLOBAL else arg])
-        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+        table = stack.pop()
+        used.update(table.get_identifiers())
+        stack.extend(table.get_children())
     return used
 
 
@@ -198,7 +170,8 @@ def organize_imports(text: str, *, first_party: str, by_tree: bool = False) -> s
     The block is the run of top-level imports (and one `if TYPE_CHECKING:` block of imports)
     after the module docstring. Sections, in order: `__future__`, standard library, third party,
     `first_party`; one blank line between them, as ruff's isort writes them. Raises
-    `SyntaxError` when `text` does not parse (its imports are parsed, the rest compiled).
+    `SyntaxError` when `text` does not parse (its imports are parsed, the rest
+    read into symbol tables; the finished module is compiled by the caller).
     `by_tree`: the whole text parsed and walked instead (the reference the tests compare with).
     """
     tree = ast.parse(text) if by_tree else _header_tree(text)
@@ -285,9 +258,9 @@ def _module_names(text: str, region: list[ast.stmt], by_tree: bool) -> set[str]:
             for n in ast.walk(stmt)
         }
         return _used_names(tree, skip)
-    # the import statements' own names would be in the module's code too: the rest alone is
-    # compiled (after as many empty lines, so an error names the module's own line)
+    # the import statements' own names would be in the module's symbols too: the rest alone is
+    # read (after as many empty lines, so an error names the module's own line)
     lines = text.splitlines()
     last = region[-1].end_lineno or region[-1].lineno
     body = "\n" * last + "\n".join(lines[last:])
-    return code_names(compile(body, "<generated>", "exec", dont_inherit=True))
+    return scope_names(body)

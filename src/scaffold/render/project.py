@@ -59,7 +59,7 @@ def render_project(
         if done is not None:
             files[path] = done
             return ("final", key)
-        try:  # parses the imports and compiles the rest: the check that the raw text parses
+        try:  # parses the imports and reads the rest's symbols: the check that the raw text parses
             files[path] = organize_imports(raw, first_party=package)
         except SyntaxError:
             verify_python(path, raw)  # the located error
@@ -107,7 +107,7 @@ def render_project(
     # one formatter run for every Python file left (format.py: ruff, black-identical, cached)
     texts = format_many([files[path] for path, _ in python], disk=False)
     for (path, key), text in zip(python, texts, strict=True):
-        verify_python(path, text, tree=False)
+        verify_python(path, text, tree=False)  # compiled: the strict check of every module
         files[path] = text
         store_final(key, text)
     return dict(sorted(files.items()))
