@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scaffold.ir.plain import plain
+
 JsonValue = None | bool | int | float | str | list[Any] | dict[str, Any]
 
 # Logical field types of the spec language (DESIGN §2), plus the types of system columns.
@@ -494,26 +496,6 @@ def _snapshot_chunks(text: str) -> dict[str, str]:
 def dump_json(node: Any) -> str:
     """Deterministic JSON of any IR node (sorted keys, two-space indent, trailing newline)."""
     return json.dumps(plain(node), indent=2, sort_keys=True) + "\n"
-
-
-def plain(node: Any) -> Any:
-    """An IR node as JSON data: what `dataclasses.asdict` gives, without its deep copies."""
-    if isinstance(node, tuple | list):
-        return [plain(item) for item in node]
-    if isinstance(node, dict):
-        return {key: plain(value) for key, value in node.items()}
-    cls: type = type(node)
-    names = _field_names(cls)
-    if names is None:
-        return node
-    return {name: plain(getattr(node, name)) for name in names}
-
-
-@functools.cache
-def _field_names(tp: type) -> tuple[str, ...] | None:
-    if not dataclasses.is_dataclass(tp):
-        return None
-    return tuple(f.name for f in dataclasses.fields(tp))
 
 
 @functools.cache
