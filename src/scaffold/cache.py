@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 
 def cache_root() -> Path | None:
@@ -39,8 +44,23 @@ def installed_version(package: str) -> str | None:
         return None
 
 
+# Cache entries are written by one background thread, in the order they were stored: creating a
+# file costs ~0.5 ms on some file systems and a cold run stores ~1,000 entries, while the run goes
+# on with its own work. Until it is written, an entry is read from memory; `flush_cache_writes`
+# waits for the thread (at the end of a command, and at the interpreter's exit, which joins it).
+_lock = threading.Lock()
+_pending: dict[Path, str] = {}
+_writer: ThreadPoolExecutor | None = None
+_folders: set[Path] = set()  # folders known to exist (an mkdir costs as much as a file)
+_queued: list[Future[None]] = []
+
+
 def read_cache_file(path: Path) -> str | None:
     """The text of one cache entry, or None when it is missing or unreadable."""
+    with _lock:
+        text = _pending.get(path)
+    if text is not None:
+        return text
     try:
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -48,17 +68,45 @@ def read_cache_file(path: Path) -> str | None:
 
 
 def write_cache_file(path: Path, text: str) -> None:
-    """Store one cache entry atomically (a reader sees the old or the new text); best effort."""
+    """Store one cache entry atomically (a reader sees the old or the new text); best effort.
+    Written in the background: the entry reads back at once, it is on disk after
+    `flush_cache_writes`."""
+    global _writer
+    with _lock:
+        _pending[path] = text
+        if _writer is None:
+            from concurrent.futures import ThreadPoolExecutor  # ~12 ms: not on the no-op path
+
+            _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scaffold-cache")
+        _queued.append(_writer.submit(_write_now, path, text))
+
+
+def flush_cache_writes() -> None:
+    """Wait until every entry stored so far is on disk (or failed to be: best effort)."""
+    with _lock:
+        queued = list(_queued)
+        _queued.clear()
+    for future in queued:
+        future.result()
+
+
+def _write_now(path: Path, text: str) -> None:
     import tempfile
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in _folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _folders.add(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as out:
             out.write(text.encode("utf-8"))
         os.replace(tmp, path)
     except OSError:
-        pass
+        _folders.discard(path.parent)  # removed meanwhile (a test's folder): made again next time
+    finally:
+        with _lock:
+            if _pending.get(path) is text:
+                del _pending[path]
 
 
 def read_json_cache(name: str) -> dict[str, str]:

@@ -32,7 +32,7 @@ from scaffold.write.fsio import (
     read_text,
     remove,
     sha256_text,
-    stage,
+    stage_many,
     sync_folders,
     sync_staged,
     tmp_path_for,
@@ -79,9 +79,9 @@ def apply_plan(
     # every new text first, made durable at once; then the renames (fsio.py: `stage`)
     staged: dict[str, Staged] = {}
     try:
-        for op in ops:
-            if op.after is not None:
-                staged[op.path] = stage(root / op.path, op.after)
+        writes = [op for op in ops if op.after is not None]
+        made = stage_many([(root / op.path, op.after) for op in writes if op.after is not None])
+        staged = {op.path: item for op, item in zip(writes, made, strict=True)}
         sync_staged(list(staged.values()))
     except BaseException:
         discard(list(staged.values()))
