@@ -1,4 +1,4 @@
-"""Import sorting (render/imports.py) finds the names a module uses in its compiled code, not by
+"""Import sorting (render/imports.py) finds the names a module uses in its symbol tables, not by
 walking its syntax tree; the result must be the tree walk's, on every module the templates make."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scaffold.ir.model import Schema
+from scaffold.render import parallel
 from scaffold.render import project as render_project_module
 from scaffold.render.imports import organize_imports
 from tests.render.cases import CASES, PACKAGE, REPO, case_schema, family_schema, folder_schema
@@ -24,6 +25,7 @@ def _raw_modules(monkeypatch: pytest.MonkeyPatch, schemas: list[Schema]) -> list
         return organize_imports(text, first_party=first_party)
 
     with monkeypatch.context() as patch:
+        patch.setattr(parallel, "MIN_PARALLEL", 10**9)  # in this process, where `raw` is
         patch.setattr(render_project_module, "organize_imports", capture)
         patch.setattr(render_project_module, "cached_final", lambda key: None)
         for schema in schemas:
