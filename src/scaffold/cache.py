@@ -3,14 +3,12 @@ and the versions of the tools those results depend on."""
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
+import queue
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
 
 
 def cache_root() -> Path | None:
@@ -47,12 +45,11 @@ def installed_version(package: str) -> str | None:
 # Cache entries are written by one background thread, in the order they were stored: creating a
 # file costs ~0.5 ms on some file systems and a cold run stores ~1,000 entries, while the run goes
 # on with its own work. Until it is written, an entry is read from memory; `flush_cache_writes`
-# waits for the thread (at the end of a command, and at the interpreter's exit, which joins it).
+# waits for the thread (at the end of a command, and at the interpreter's exit).
 _lock = threading.Lock()
 _pending: dict[Path, str] = {}
-_writer: ThreadPoolExecutor | None = None
+_queue: queue.Queue[tuple[Path, str]] | None = None
 _folders: set[Path] = set()  # folders known to exist (an mkdir costs as much as a file)
-_queued: list[Future[None]] = []
 
 
 def read_cache_file(path: Path) -> str | None:
@@ -71,23 +68,31 @@ def write_cache_file(path: Path, text: str) -> None:
     """Store one cache entry atomically (a reader sees the old or the new text); best effort.
     Written in the background: the entry reads back at once, it is on disk after
     `flush_cache_writes`."""
-    global _writer
+    global _queue
     with _lock:
         _pending[path] = text
-        if _writer is None:
-            from concurrent.futures import ThreadPoolExecutor  # ~12 ms: not on the no-op path
-
-            _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scaffold-cache")
-        _queued.append(_writer.submit(_write_now, path, text))
+        if _queue is None:
+            _queue = queue.Queue()
+            threading.Thread(target=_writer, args=(_queue,), daemon=True).start()
+            atexit.register(flush_cache_writes)  # before daemon threads stop
+        _queue.put((path, text))
 
 
 def flush_cache_writes() -> None:
     """Wait until every entry stored so far is on disk (or failed to be: best effort)."""
-    with _lock:
-        queued = list(_queued)
-        _queued.clear()
-    for future in queued:
-        future.result()
+    if _queue is not None:
+        _queue.join()
+
+
+def _writer(entries: queue.Queue[tuple[Path, str]]) -> None:
+    while True:
+        path, text = entries.get()
+        try:
+            _write_now(path, text)
+        except Exception:  # best effort; the thread must outlive any entry (a hang otherwise)
+            pass
+        finally:
+            entries.task_done()
 
 
 def _write_now(path: Path, text: str) -> None:

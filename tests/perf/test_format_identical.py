@@ -15,6 +15,7 @@ from pathlib import Path
 import black
 import pytest
 
+from scaffold.cache import flush_cache_writes
 from scaffold.ir.model import Schema
 from scaffold.render import format as fmt
 from tests.render.cases import family_schema
@@ -182,6 +183,7 @@ def test_cache_returns_the_same_text_without_formatting(
     text = "x = [1,\n  2]\n"
     first = fmt.format_many([text, text])
     assert first == [fmt.black_format(text)] * 2
+    flush_cache_writes()  # written in the background (cache.py)
     assert list((tmp_path / "format").rglob("*"))  # stored on disk
     monkeypatch.setattr(fmt, "_cache", {})  # a new process: only the disk cache is left
 

@@ -93,3 +93,11 @@ def test_a_cache_write_that_fails_is_dropped_quietly(tmp_path: Path) -> None:
     flush_cache_writes()
     assert read_cache_file(blocker / "key") is None
     assert os.listdir(tmp_path) == ["file"]
+
+
+def test_an_entry_that_cannot_be_encoded_does_not_stop_the_writer(tmp_path: Path) -> None:
+    write_cache_file(tmp_path / "bad", "\udcff")  # a lone surrogate: no UTF-8 for it
+    write_cache_file(tmp_path / "good", "fine")
+    flush_cache_writes()  # returns: the thread went on
+    assert (tmp_path / "good").read_text() == "fine"
+    assert not (tmp_path / "bad").exists()
