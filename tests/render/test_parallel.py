@@ -54,6 +54,7 @@ def test_a_small_batch_runs_in_this_process() -> None:
 def test_a_module_that_does_not_parse_is_reported_with_its_location(n: int) -> None:
     items = _batch(n)
     items[n // 2] = ("src/app/broken.py", "import os\n\ndef f(:\n    pass\n", "app")
+    items[n - 1] = ("src/app/later.py", "def g(:\n", "app")  # a later error is not the one told
     with workers(n) as run, pytest.raises(RenderError) as info:
         run(_organized, items)
     assert str(info.value).startswith("src/app/broken.py:3:")

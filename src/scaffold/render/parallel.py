@@ -64,6 +64,14 @@ def _over(pool: Pool, cores: int) -> Mapper:
     def run(fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
         if len(items) < MIN_PARALLEL:
             return _serial(fn, items)
-        return pool.map(fn, items, chunksize=max(1, len(items) // (cores * 4)))
+        size = max(1, len(items) // (cores * 4))
+        parts = [
+            pool.apply_async(_serial, (fn, list(items[start : start + size])))
+            for start in range(0, len(items), size)
+        ]
+        out: list[R] = []
+        for part in parts:  # in order: the first error in order is the one raised
+            out += part.get()
+        return out
 
     return run
