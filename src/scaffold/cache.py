@@ -45,7 +45,7 @@ def installed_version(package: str) -> str | None:
 # Cache entries are written by one background thread, in the order they were stored: creating a
 # file costs ~0.5 ms on some file systems and a cold run stores ~1,000 entries, while the run goes
 # on with its own work. Until it is written, an entry is read from memory; `flush_cache_writes`
-# waits for the thread (at the end of a command, and at the interpreter's exit).
+# waits for the thread (registered to run at the interpreter's exit).
 _lock = threading.Lock()
 _pending: dict[Path, str] = {}
 _queue: queue.Queue[tuple[Path, str]] | None = None

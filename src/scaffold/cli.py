@@ -42,10 +42,9 @@ REPORT_BUG = (
 
 
 def run_guarded(fn: Callable[[], T]) -> T:
-    """Run a command body: our own errors become messages + exit codes, never tracebacks. The
-    command ends when the cache entries it stored are on disk (cache.py writes them meanwhile)."""
+    """Run a command body: our own errors become messages + exit codes, never tracebacks."""
     try:
-        return _and_flush(fn)
+        return fn()
     except ScaffoldError as exc:
         for line in exc.report():
             typer.echo(line, err=True)
@@ -55,15 +54,6 @@ def run_guarded(fn: Callable[[], T]) -> T:
     except Exception as exc:  # a bug of ours: short message, no traceback
         typer.echo(REPORT_BUG.format(kind=type(exc).__name__), err=True)
         raise typer.Exit(3) from None
-
-
-def _and_flush(fn: Callable[[], T]) -> T:
-    from scaffold.cache import flush_cache_writes
-
-    try:
-        return fn()
-    finally:
-        flush_cache_writes()
 
 
 def _version(value: bool) -> None:

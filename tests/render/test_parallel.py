@@ -8,7 +8,7 @@ import os
 import pytest
 
 from scaffold.render.errors import RenderError
-from scaffold.render.parallel import MIN_PARALLEL, workers
+from scaffold.render.parallel import MIN_PARALLEL, parallel_map
 from scaffold.render.project import _compiled, _organized
 
 MODULE = '''"""Module {i}."""
@@ -33,12 +33,10 @@ def test_a_large_batch_runs_in_worker_processes_and_equals_the_serial_result() -
     items = _batch(MIN_PARALLEL * 3)
     serial = [_organized(item) for item in items]
     assert "import sys" not in serial[0]  # pruned: the step did its work
-    with workers(len(items)) as run:
-        assert run(_organized, items) == serial
-        assert run(_compiled, [(p, t) for (p, _, _), t in zip(items, serial, strict=True)]) == [
-            None
-        ] * len(items)
-        pids = run(_pid, list(range(len(items))))
+    assert parallel_map(_organized, items) == serial
+    compiled = parallel_map(_compiled, [(p, t) for (p, _, _), t in zip(items, serial, strict=True)])
+    assert compiled == [None] * len(items)
+    pids = parallel_map(_pid, list(range(len(items))))
     if len(os.sched_getaffinity(0)) >= 2:
         assert os.getpid() not in pids  # the work really ran elsewhere
     else:  # pragma: no cover - one core: in this process
@@ -46,8 +44,7 @@ def test_a_large_batch_runs_in_worker_processes_and_equals_the_serial_result() -
 
 
 def test_a_small_batch_runs_in_this_process() -> None:
-    with workers(3) as run:
-        assert run(_pid, [1, 2, 3]) == [os.getpid()] * 3
+    assert parallel_map(_pid, [1, 2, 3]) == [os.getpid()] * 3
 
 
 @pytest.mark.parametrize("n", [3, MIN_PARALLEL * 2])
@@ -55,8 +52,8 @@ def test_a_module_that_does_not_parse_is_reported_with_its_location(n: int) -> N
     items = _batch(n)
     items[n // 2] = ("src/app/broken.py", "import os\n\ndef f(:\n    pass\n", "app")
     items[n - 1] = ("src/app/later.py", "def g(:\n", "app")  # a later error is not the one told
-    with workers(n) as run, pytest.raises(RenderError) as info:
-        run(_organized, items)
+    with pytest.raises(RenderError) as info:
+        parallel_map(_organized, items)
     assert str(info.value).startswith("src/app/broken.py:3:")
     assert "does not parse" in str(info.value)
 

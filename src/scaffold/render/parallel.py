@@ -12,22 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol, TypeVar
-
-if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # below this many modules the fork costs more than it saves
 MIN_PARALLEL = 40
-
-
-class Mapper(Protocol):
-    def __call__(self, fn: Callable[[T], R], items: Sequence[T], /) -> list[R]: ...
 
 
 def _cores() -> int:
@@ -37,41 +29,27 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-@contextmanager
-def workers(count: int) -> Iterator[Mapper]:
-    """A `map(fn, items) -> list` for a batch of `count` modules: over forked processes when the
-    batch is large and there are cores for it, else in this process. `fn` must be a module-level
-    function (it is sent by name) and must not touch the disk or scaffold's caches."""
+def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """`[fn(item) for item in items]`, over forked processes, one a core, when the batch is large
+    and there are cores for it, else in this process. `fn` must be a module-level function (it is
+    sent by name) and must not touch the disk or scaffold's caches. The chunks are collected in
+    order, so the first error in order is the one raised."""
     cores = min(_cores(), 4)
-    if count < MIN_PARALLEL or cores < 2 or not sys.platform.startswith("linux"):
-        yield _serial
-        return
+    if len(items) < MIN_PARALLEL or cores < 2 or not sys.platform.startswith("linux"):
+        return _serial(fn, items)
     import multiprocessing
 
-    pool = multiprocessing.get_context("fork").Pool(cores)
-    try:
-        yield _over(pool, cores)
-    finally:
-        pool.terminate()
-        pool.join()
-
-
-def _serial(fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
-    return [fn(item) for item in items]
-
-
-def _over(pool: Pool, cores: int) -> Mapper:
-    def run(fn: Callable[[T], R], items: Sequence[T], /) -> list[R]:
-        if len(items) < MIN_PARALLEL:
-            return _serial(fn, items)
-        size = max(1, len(items) // (cores * 4))
+    size = max(1, len(items) // (cores * 4))
+    with multiprocessing.get_context("fork").Pool(cores) as pool:  # its exit ends the workers
         parts = [
             pool.apply_async(_serial, (fn, list(items[start : start + size])))
             for start in range(0, len(items), size)
         ]
         out: list[R] = []
-        for part in parts:  # in order: the first error in order is the one raised
+        for part in parts:
             out += part.get()
-        return out
+    return out
 
-    return run
+
+def _serial(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [fn(item) for item in items]

@@ -76,12 +76,12 @@ def apply_plan(
     atomic_write(root / JOURNAL, _journal_text(ops))
     if fail_after == 0:
         raise SimulatedCrash("simulated crash after the journal was written")
-    # every new text first, made durable at once; then the renames (fsio.py: `stage`)
+    # every new text first, made durable at once; then the renames (fsio.py: `stage_many`)
     staged: dict[str, Staged] = {}
     try:
-        writes = [op for op in ops if op.after is not None]
-        made = stage_many([(root / op.path, op.after) for op in writes if op.after is not None])
-        staged = {op.path: item for op, item in zip(writes, made, strict=True)}
+        writes = [(op.path, op.after) for op in ops if op.after is not None]
+        made = stage_many([(root / path, text) for path, text in writes])
+        staged = {path: item for (path, _), item in zip(writes, made, strict=True)}
         sync_staged(list(staged.values()))
     except BaseException:
         discard(list(staged.values()))

@@ -63,13 +63,7 @@ class Staged:
 def stage(path: Path, text: str) -> Staged:
     """Write `text` to the temp file of `path` (same folder, same file system), with the mode of
     the file it will replace; not fsynced (`sync_staged`)."""
-    staged = Staged(path=path, tmp=tmp_path_for(path), made=_make_parents(path.parent))
-    try:
-        _write_tmp(staged, text)
-    except BaseException:
-        discard([staged])
-        raise
-    return staged
+    return stage_many([(path, text)])[0]
 
 
 def stage_many(items: list[tuple[Path, str]]) -> list[Staged]:
@@ -82,7 +76,7 @@ def stage_many(items: list[tuple[Path, str]]) -> list[Staged]:
         for path, _ in items:
             made = _make_parents(path.parent)
             staged.append(Staged(path=path, tmp=tmp_path_for(path), made=made))
-        if len(items) < 32:
+        if len(items) < 32:  # a one-change run: no thread pool (its import alone is ~12 ms)
             for item, (_, text) in zip(staged, items, strict=True):
                 _write_tmp(item, text)
         else:
