@@ -60,3 +60,23 @@ def test_a_module_that_does_not_parse_is_reported_with_its_location(n: int) -> N
 
 def _pid(_: object) -> int:
     return os.getpid()
+
+
+_PARENT = os.getpid()
+
+
+def _dies_in_a_worker(item: int) -> int:
+    if os.getpid() != _PARENT:
+        os._exit(1)  # a worker killed mid-batch (out of memory, a signal)
+    return item
+
+
+def test_a_worker_that_dies_fails_the_batch_instead_of_hanging_it() -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    items = list(range(MIN_PARALLEL * 2))
+    if len(os.sched_getaffinity(0)) >= 2:
+        with pytest.raises(BrokenProcessPool):
+            parallel_map(_dies_in_a_worker, items)
+    else:  # pragma: no cover - one core: in this process, where nothing dies
+        assert parallel_map(_dies_in_a_worker, items) == items

@@ -38,16 +38,19 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     if len(items) < MIN_PARALLEL or cores < 2 or not sys.platform.startswith("linux"):
         return _serial(fn, items)
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     size = max(1, len(items) // (cores * 4))
-    with multiprocessing.get_context("fork").Pool(cores) as pool:  # its exit ends the workers
+    # a worker that dies (killed, out of memory) fails the batch (BrokenProcessPool), not hangs it
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
         parts = [
-            pool.apply_async(_serial, (fn, list(items[start : start + size])))
+            pool.submit(_serial, fn, list(items[start : start + size]))
             for start in range(0, len(items), size)
         ]
         out: list[R] = []
         for part in parts:
-            out += part.get()
+            out += part.result()
     return out
 
 
