@@ -26,7 +26,13 @@ app with a new one's memory; and `core/stats.py` sums bigints as two halves (SQL
 overflow). Entity templates need nothing of it, so the minimum stays 3. Version 5 adds
 `core/statements.py` (issue 17: the generated queries build each statement once per shape and
 keep it, binding the actor, the key and the values at each call); every entity's `queries.py`
-imports it, so it is the minimum too. A project made before
+imports it, so it is the minimum too. Version 6 is issue 25's faults and peer tools:
+`core/faults.py` (503 `unavailable` with `Retry-After` when the database is away, one throttled
+warning line a cause; every entity's `actions.py` imports it, so it is the minimum too),
+`GET /ready`, the pool closed at shutdown, connect and pool timeouts and a ping of idle
+connections in `db.py`, CORS preflights granted for every method whatever FastAPI stores
+routes as (`core/cors.py`), request bodies as named OpenAPI components, pytest-alembic's
+built-in tests, and lower bounds raised to what the dependency matrix proved. A project made before
 version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
 merge bases among the past templates kept in `templates/project-history.tar.xz`; see
 `scaffold/upgrade/history.py`).
@@ -34,6 +40,6 @@ merge bases among the past templates kept in `templates/project-history.tar.xz`;
 
 from __future__ import annotations
 
-PROJECT_TEMPLATE_VERSION = 5
-MIN_PROJECT_TEMPLATE_VERSION = 5
+PROJECT_TEMPLATE_VERSION = 6
+MIN_PROJECT_TEMPLATE_VERSION = 6
 UNRECORDED_VERSION = 0  # a project made before versions were recorded

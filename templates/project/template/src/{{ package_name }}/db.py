@@ -9,15 +9,18 @@ session may run on another server connection.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,6 +31,15 @@ from sqlalchemy.orm import DeclarativeBase
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./app.db"
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+# A database that does not answer is given up on well within the pool's wait, so a request
+# answers 503 (core/faults.py) in seconds instead of hanging for asyncpg's 60.
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_POOL_TIMEOUT_S = 10.0
+# A pooled connection idle this long is checked (one round trip) before it is handed out, so the
+# first request after the database restarted gets a new connection instead of a dead one; one
+# in steady use is not.
+PING_AFTER_IDLE_S = 1.0
+READY_TIMEOUT_S = 1.0
 
 # Names for constraints and indexes that are not named explicitly, so that migrations can drop
 # them again. Explicit names (the ones scaffold computes) are kept as they are: no pattern below
@@ -76,6 +88,9 @@ def engine_arguments(url: str | URL) -> tuple[URL, dict[str, Any]]:
         parsed = parsed.set(drivername="sqlite+aiosqlite")
     if parsed.get_backend_name() != "postgresql":
         return parsed, connect_args
+    connect_args["timeout"] = float(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S)
+    )
 
     # libpq spellings that asyncpg does not understand (Neon hands these out).
     query = dict(parsed.query)
@@ -113,10 +128,35 @@ def make_engine(url: str | URL, *, schema: str | None = None, **options: Any) ->
             # A pre-ping is one more round trip per request; recycling old connections instead
             # covers servers that drop long-idle ones.
             options.setdefault("pool_recycle", 1800)
+        if options.get("poolclass") is None:
+            timeout = float(os.environ.get("DATABASE_POOL_TIMEOUT_S", DEFAULT_POOL_TIMEOUT_S))
+            options.setdefault("pool_timeout", timeout)
     engine = create_async_engine(parsed, connect_args=connect_args, **options)
+    if parsed.get_backend_name() == "postgresql" and not options.get("pool_pre_ping"):
+        _ping_after_idle(engine)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
     return engine
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection that sat idle before handing it out (SQLAlchemy's pessimistic
+    disconnect recipe, limited to idle connections): a dead one makes the pool open another."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("a pooled connection was closed while idle") from exc
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -146,6 +186,14 @@ def session_factory() -> async_sessionmaker[AsyncSession]:
     return _session_factory
 
 
+async def dispose_engine() -> None:
+    """Close the application's pool (at shutdown); the next use opens a new one."""
+    global _engine, _session_factory
+    engine, _engine, _session_factory = _engine, None, None
+    if engine is not None:
+        await engine.dispose()
+
+
 async def get_session() -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: one session per request, closed afterwards."""
     async with session_factory()() as session:
@@ -153,3 +201,10 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def check_ready(session: AsyncSession) -> None:
+    """Raise unless a `SELECT 1` answers within `READY_TIMEOUT_S` (`GET /ready`); a timeout is
+    a `TimeoutError`, answered 503 like the database away (core/faults.py)."""
+    async with asyncio.timeout(READY_TIMEOUT_S):
+        await session.execute(text("SELECT 1"))

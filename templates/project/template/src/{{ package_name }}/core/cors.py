@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
-from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -38,12 +37,17 @@ def cors_origins() -> list[str]:
     return origins
 
 
-def route_methods(app: FastAPI) -> list[str]:
-    """Every method the app's routes answer (what a preflight may ask for)."""
+def route_methods(routes: Iterable[object]) -> list[str]:
+    """Every method that `routes` answer (what a preflight may ask for), looking into mounts
+    and routers: pass the app's routes and the routers included in it. FastAPI 0.115 copies an
+    included router's routes into `app.routes`; later versions keep the router there as an
+    object of their own that lists no methods, so the routers' own routes are passed too."""
     methods: set[str] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.methods:
-            methods |= route.methods
+    for route in routes:
+        methods |= set(getattr(route, "methods", None) or ())
+        nested = getattr(route, "routes", None)
+        if nested is not None and nested is not routes:
+            methods.update(route_methods(nested))
     return sorted(methods)
 
 

@@ -4,8 +4,8 @@
 
 Action failures, FastAPI's request validation (malformed JSON included), routing errors
 (404, 405 with its `Allow` header), the body-size limit (413), a body that is not JSON (415), the
-rate limits (429) and unexpected exceptions (500, logged, nothing internal in the body) all answer
-it.
+rate limits (429), the database away (503, core/faults.py) and unexpected exceptions (500, logged,
+nothing internal in the body) all answer it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from .faults import (
+    UNAVAILABLE_MESSAGE,
+    database_unavailable,
+    report_unavailable,
+    retry_after_headers,
+)
 from .results import ROOT_FIELD, ActionError, ActionResult, ErrorCode, error_field, merge_errors
 
 T = TypeVar("T")
@@ -34,6 +41,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     "conflict": 409,
     "validation": 422,
     "internal": 500,
+    "unavailable": 503,
 }
 
 # Codes of errors raised by HTTP machinery rather than by actions.
@@ -49,6 +57,7 @@ CODE_BY_STATUS: dict[int, str] = {
     415: "unsupported_media_type",
     422: "validation",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 DESCRIPTIONS: dict[int, str] = {
@@ -62,6 +71,8 @@ DESCRIPTIONS: dict[int, str] = {
     429: "Too many requests; `Retry-After` says in how many seconds to retry.",
     422: "Invalid input; `fields` names each problem.",
     500: "Unexpected error; nothing internal is disclosed.",
+    503: "The database is unavailable; `Retry-After` says in how many seconds to retry. "
+    "A write answered 503 did not happen.",
 }
 
 # What FastAPI answers when a request body cannot be decoded at all (e.g. invalid UTF-8).
@@ -141,7 +152,11 @@ def request_field_errors(errors: Any) -> dict[str, list[str]]:
 
 async def _action_failed(request: Request, exc: Exception) -> JSONResponse:
     error = cast(ActionFailed, exc).error
-    headers = {"WWW-Authenticate": "Bearer"} if error.code == "unauthenticated" else None
+    headers = None
+    if error.code == "unauthenticated":
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif error.code == "unavailable":
+        headers = retry_after_headers()
     return error_response(
         STATUS_BY_CODE[error.code], error.code, error.message, error.fields, headers
     )
@@ -197,6 +212,18 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """An error of the database layer that reached the app: 503 when the database is away
+    (one throttled warning line, no traceback), else the 500 of any unexpected error. Handled
+    here rather than by the catch-all, which Starlette re-raises to the server's log."""
+    if database_unavailable(exc):
+        report_unavailable(exc)
+        return error_response(
+            503, "unavailable", UNAVAILABLE_MESSAGE, headers=retry_after_headers()
+        )
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal", "an unexpected error occurred")
@@ -207,4 +234,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ActionFailed, _action_failed)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(OSError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

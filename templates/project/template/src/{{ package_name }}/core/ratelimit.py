@@ -1,4 +1,4 @@
-"""Rate limits (DESIGN §9.5): every route but `/health` is limited per actor, reads and writes
+"""Rate limits (DESIGN §9.5): every route but `/health` and `/ready` is limited per actor, reads and writes
 apart, and answers 429 `too_many_requests` with `Retry-After` over the limit.
 
 - **Actor**: the user id of a valid bearer token, else the client address (what the server sees:
@@ -52,7 +52,7 @@ DEFAULT_READ_LIMIT = "600/minute"
 DEFAULT_WRITE_LIMIT = "120/minute"
 OFF = "off"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-EXEMPT_PATHS = frozenset({"/health"})
+EXEMPT_PATHS = frozenset({"/health", "/ready"})  # the probes of a load balancer
 # the first part of every key in Redis: apps that share a Redis do not share counts
 KEY_PREFIX = f"{__name__.split('.')[0]}:ratelimit"
 RETRY_REDIS_AFTER_SECONDS = 5.0

@@ -17,7 +17,13 @@ from pydantic_core import ErrorDetails
 T = TypeVar("T")
 
 ErrorCode = Literal[
-    "unauthenticated", "forbidden", "not_found", "conflict", "validation", "internal"
+    "unauthenticated",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "validation",
+    "internal",
+    "unavailable",
 ]
 
 # Key of `fields` for errors about the input as a whole rather than one field.
