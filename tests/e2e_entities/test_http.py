@@ -305,8 +305,11 @@ def test_restricted_delete_and_unique_violation_are_409(
 
 
 def test_openapi_lists_every_status(client: httpx.Client) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
     post = paths["/items"]["post"]
     assert {"201", "401", "403", "404", "409", "422"} <= set(post["responses"])
-    assert post["requestBody"]["content"]["application/json"]["schema"]["properties"]["title"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ItemCreate"}
+    assert document["components"]["schemas"]["ItemCreate"]["properties"]["title"]
     assert {"204", "401", "403", "404"} <= set(paths["/items/{id}"]["delete"]["responses"])

@@ -181,7 +181,8 @@ def _nullable(schema: dict[str, Any]) -> bool:
 
 def _body_schema(openapi: dict[str, Any], path: str, method: str) -> dict[str, Any]:
     body = openapi["paths"][path][method]["requestBody"]["content"]["application/json"]
-    schema: dict[str, Any] = body["schema"]
+    ref = body["schema"]["$ref"]  # bodies are components (BookCreate), DESIGN §10.4
+    schema: dict[str, Any] = openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]
     return schema
 
 

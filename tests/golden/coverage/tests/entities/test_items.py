@@ -9,6 +9,8 @@
 """
 
 import datetime
+import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,12 +19,14 @@ from urllib.parse import quote
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.entities.items import queries
 from probeapp.entities.items.model import Item
-from probeapp.entities.items.schemas import ItemRead
+from probeapp.entities.items.schemas import ItemCreate, ItemRead, ItemUpdate
 
 from . import factories
 
@@ -189,6 +193,35 @@ async def test_get_of_a_missing_item_is_404(
     response = await client.get(item_url(missing), headers=headers_for(actor))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+# -- the OpenAPI document ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "model"),
+    [
+        (ROUTE, "post", ItemCreate),
+        (ROUTE + "/{id}", "patch", ItemUpdate),
+    ],
+)
+def test_the_bodies_are_components_named_as_their_schemas(
+    app: FastAPI, path: str, method: str, model: type[BaseModel]
+) -> None:
+    """A body is a component named as its model, so client generators name their types alike
+    (ItemCreate, not CreateItemItemCreate)."""
+    document = app.openapi()
+    schemas = document["components"]["schemas"]
+    name = model.__name__
+    body = document["paths"][path][method]["requestBody"]
+    schema = {"$ref": f"#/components/schemas/{name}"}
+    assert body == {"required": True, "content": {"application/json": {"schema": schema}}}
+    component = schemas[name]
+    assert component["title"] == name
+    fields = model.model_json_schema().get("properties", {})
+    assert list(component.get("properties", {})) == list(fields)
+    referenced = re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(component))
+    assert [ref for ref in referenced if ref not in schemas] == []
 
 
 # -- who may see and change what --------------------------------------------------------------

@@ -3,17 +3,18 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 """
 
 import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BeforeValidator
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.db import SessionDep
 from probeapp.entities.projects import actions
 from probeapp.entities.projects.schemas import (
@@ -34,17 +35,6 @@ def _query_bool(value: object) -> object:
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 router = APIRouter(prefix="/projects", tags=["projects"])
-
-
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _links() -> dict[str, Any]:
@@ -99,7 +89,7 @@ async def get_project(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> Pr
     response_model=ProjectRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_project",
-    openapi_extra={**_body(ProjectCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(ProjectCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_project(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -113,7 +103,7 @@ async def create_project(
     response_model=ProjectRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_project",
-    openapi_extra=_body(ProjectUpdate),
+    openapi_extra=request_body(ProjectUpdate),
 )
 async def update_project(
     session: SessionDep,

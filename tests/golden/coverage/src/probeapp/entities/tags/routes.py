@@ -3,33 +3,22 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 """
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.db import SessionDep
 from probeapp.entities.tags import actions
 from probeapp.entities.tags.schemas import TagCreate, TagPage, TagRead, TagUpdate
 
 router = APIRouter(prefix="/tags", tags=["tags"])
-
-
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _links() -> dict[str, Any]:
@@ -80,7 +69,7 @@ async def get_tag(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> TagRea
     response_model=TagRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_tag",
-    openapi_extra={**_body(TagCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(TagCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_tag(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -94,7 +83,7 @@ async def create_tag(
     response_model=TagRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_tag",
-    openapi_extra=_body(TagUpdate),
+    openapi_extra=request_body(TagUpdate),
 )
 async def update_tag(
     session: SessionDep,

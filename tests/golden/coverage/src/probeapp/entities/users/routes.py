@@ -3,33 +3,22 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 """
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.db import SessionDep
 from probeapp.entities.users import actions
 from probeapp.entities.users.schemas import UserCreate, UserPage, UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
-
-
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _links() -> dict[str, Any]:
@@ -80,7 +69,7 @@ async def get_user(session: SessionDep, actor: ActorDep, id: uuid.UUID) -> UserR
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_user",
-    openapi_extra={**_body(UserCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(UserCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_user(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -94,7 +83,7 @@ async def create_user(
     response_model=UserRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_user",
-    openapi_extra=_body(UserUpdate),
+    openapi_extra=request_body(UserUpdate),
 )
 async def update_user(
     session: SessionDep,

@@ -5,10 +5,10 @@ Each action takes the acting user (None when unauthenticated) and raw input, and
 `ActionResult`. The first failing check answers: unauthenticated → not_found (the row is not
 visible) → forbidden (visible, not the actor's to change) → validation → refs in the input
 (not_found / forbidden, naming the field) → conflict. Work runs in one transaction; a database
-integrity error becomes a conflict and anything unexpected is logged and answered as `internal`.
+integrity error becomes a conflict, the database away is `unavailable` (503, nothing written) and
+anything unexpected is logged and answered as `internal`.
 """
 
-import logging
 import uuid
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
 from probeapp.core import cache as stats_cache
+from probeapp.core.faults import commit_failure, unexpected_failure
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.chats import queries
@@ -27,8 +28,6 @@ from probeapp.entities.chats.schemas import ChatCreate, ChatPage, ChatRead, Chat
 from probeapp.entities.messages import actions as message_actions
 from probeapp.entities.messages import queries as message_queries
 from probeapp.entities.messages.schemas import MessagePage
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -74,8 +73,8 @@ async def _in_transaction(
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
     Integrity errors (a duplicate value, a restricted delete, a ref deleted meanwhile) are
-    conflicts; values the database refuses are invalid; anything else is logged here and
-    answered without internals. After a write commits, the cached statistics it can
+    conflicts; values the database refuses are invalid; the database away is `unavailable`
+    (core/faults.py); anything else is logged and answered without internals. After a write commits, the cached statistics it can
     change are no longer served (core/cache.py).
     """
     try:
@@ -86,10 +85,9 @@ async def _in_transaction(
     except DataError:
         await session.rollback()
         return ActionResult.failure("validation", "a value is not accepted by the database")
-    except Exception:
+    except Exception as exc:
         await session.rollback()
-        logger.exception("%s failed", action)
-        return ActionResult.failure("internal", "an unexpected error occurred")
+        return unexpected_failure(exc, action)
     try:
         if result.ok:
             await session.commit()
@@ -98,10 +96,9 @@ async def _in_transaction(
     except IntegrityError:
         await session.rollback()
         return ActionResult.failure("conflict", "the chat conflicts with existing data")
-    except Exception:
+    except Exception as exc:
         await session.rollback()
-        logger.exception("%s failed to commit", action)
-        return ActionResult.failure("internal", "an unexpected error occurred")
+        return commit_failure(exc, action)
     if writes and result.ok:
         await stats_cache.current().changed(INVALIDATES)
     return result

@@ -3,7 +3,7 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 
 A document is addressed by its whole primary key, one path segment per key column:
 `/documents/{id}/{created_at}`.
@@ -13,10 +13,10 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.core.types import UtcDateTime
 from probeapp.db import SessionDep
 from probeapp.entities.documents import actions
@@ -28,17 +28,6 @@ from probeapp.entities.documents.schemas import (
 )
 
 router = APIRouter(prefix="/documents", tags=["documents"])
-
-
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _links() -> dict[str, Any]:
@@ -95,7 +84,7 @@ async def get_document(
     response_model=DocumentRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_document",
-    openapi_extra={**_body(DocumentCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(DocumentCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_document(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -109,7 +98,7 @@ async def create_document(
     response_model=DocumentRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_document",
-    openapi_extra=_body(DocumentUpdate),
+    openapi_extra=request_body(DocumentUpdate),
 )
 async def update_document(
     session: SessionDep,

@@ -3,17 +3,18 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 """
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.core.pagination import Page
 from probeapp.core.types import UtcDateTime
 from probeapp.db import SessionDep
@@ -54,17 +55,6 @@ class SuggestionPageIncluded(Page[SuggestionReadIncluded]):
 INCLUDE = Query(
     description="Comma-separated ref and many fields to include: document.",
 )
-
-
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _links() -> dict[str, Any]:
@@ -131,7 +121,7 @@ async def get_suggestion(
     response_model=SuggestionRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_suggestion",
-    openapi_extra={**_body(SuggestionCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(SuggestionCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_suggestion(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -145,7 +135,7 @@ async def create_suggestion(
     response_model=SuggestionRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_suggestion",
-    openapi_extra=_body(SuggestionUpdate),
+    openapi_extra=request_body(SuggestionUpdate),
 )
 async def update_suggestion(
     session: SessionDep,

@@ -3,7 +3,7 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 """
 
 import uuid
@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_response, error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.core.pagination import Page
 from probeapp.core.results import ActionResult
 from probeapp.core.stats import STATS_FROM, STATS_TO, STATS_TZ
@@ -129,17 +130,6 @@ INCLUDE = Query(
 )
 
 
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
-
-
 def _links() -> dict[str, Any]:
     """OpenAPI links from the created row to its get, update and delete operations."""
     parameters = {"id": "$response.body#/id"}
@@ -202,7 +192,7 @@ async def get_task(
     response_model=TaskRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_task",
-    openapi_extra={**_body(TaskCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(TaskCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_task(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -216,7 +206,7 @@ async def create_task(
     response_model=TaskRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_task",
-    openapi_extra=_body(TaskUpdate),
+    openapi_extra=request_body(TaskUpdate),
 )
 async def update_task(
     session: SessionDep,

@@ -5,10 +5,10 @@ Each action takes the acting user (None when unauthenticated) and raw input, and
 `ActionResult`. The first failing check answers: unauthenticated → not_found (the row is not
 visible) → forbidden (visible, not the actor's to change) → validation → refs in the input
 (not_found / forbidden, naming the field) → conflict. Work runs in one transaction; a database
-integrity error becomes a conflict and anything unexpected is logged and answered as `internal`.
+integrity error becomes a conflict, the database away is `unavailable` (503, nothing written) and
+anything unexpected is logged and answered as `internal`.
 """
 
-import logging
 import uuid
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from probeapp.auth import Actor
+from probeapp.core.faults import commit_failure, unexpected_failure
 from probeapp.core.pagination import InvalidCursor, clamp_limit, decode_cursor, encode_cursor
 from probeapp.core.results import ActionResult, field_errors
 from probeapp.entities.chats import actions as chat_actions
@@ -27,8 +28,6 @@ from probeapp.entities.messages import queries as message_queries
 from probeapp.entities.votes import queries
 from probeapp.entities.votes.model import Vote
 from probeapp.entities.votes.schemas import VoteCreate, VotePage, VoteRead, VoteUpdate
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -71,8 +70,8 @@ async def _in_transaction(
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
     Integrity errors (a duplicate value, a restricted delete, a ref deleted meanwhile) are
-    conflicts; values the database refuses are invalid; anything else is logged here and
-    answered without internals.
+    conflicts; values the database refuses are invalid; the database away is `unavailable`
+    (core/faults.py); anything else is logged and answered without internals.
     """
     try:
         result = await work
@@ -82,10 +81,9 @@ async def _in_transaction(
     except DataError:
         await session.rollback()
         return ActionResult.failure("validation", "a value is not accepted by the database")
-    except Exception:
+    except Exception as exc:
         await session.rollback()
-        logger.exception("%s failed", action)
-        return ActionResult.failure("internal", "an unexpected error occurred")
+        return unexpected_failure(exc, action)
     try:
         if result.ok:
             await session.commit()
@@ -94,10 +92,9 @@ async def _in_transaction(
     except IntegrityError:
         await session.rollback()
         return ActionResult.failure("conflict", "the vote conflicts with existing data")
-    except Exception:
+    except Exception as exc:
         await session.rollback()
-        logger.exception("%s failed to commit", action)
-        return ActionResult.failure("internal", "an unexpected error occurred")
+        return commit_failure(exc, action)
     return result
 
 

@@ -3,17 +3,18 @@
 
 Bodies are taken raw and validated by the action, after authentication and the visibility and
 permission checks, so the statuses follow the API contract's order. The OpenAPI document still
-shows the exact body schema (`openapi_extra`).
+shows the exact body schema, as a component named as the model (`request_body`).
 """
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from probeapp.auth import ActorDep
 from probeapp.core.errors import error_responses, unwrap
+from probeapp.core.openapi import request_body
 from probeapp.core.pagination import Page
 from probeapp.db import SessionDep
 from probeapp.entities.chats.schemas import ChatRead
@@ -42,17 +43,6 @@ class VotePageIncluded(Page[VoteReadIncluded]):
 INCLUDE = Query(
     description="Comma-separated ref and many fields to include: chat, message.",
 )
-
-
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body as OpenAPI shows it (the action, not FastAPI, validates it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _links() -> dict[str, Any]:
@@ -115,7 +105,7 @@ async def get_vote(
     response_model=VoteRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="create_vote",
-    openapi_extra={**_body(VoteCreate), "responses": {"201": {"links": _links()}}},
+    openapi_extra={**request_body(VoteCreate), "responses": {"201": {"links": _links()}}},
 )
 async def create_vote(
     session: SessionDep, actor: ActorDep, data: Annotated[Any, Body()] = None
@@ -129,7 +119,7 @@ async def create_vote(
     response_model=VoteRead,
     responses=error_responses(401, 403, 404, 409, 422),
     operation_id="update_vote",
-    openapi_extra=_body(VoteUpdate),
+    openapi_extra=request_body(VoteUpdate),
 )
 async def update_vote(
     session: SessionDep,
