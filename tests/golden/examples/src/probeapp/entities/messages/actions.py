@@ -78,8 +78,9 @@ async def _in_transaction(
 
     Integrity errors (a duplicate value, a restricted delete, a ref deleted meanwhile) are
     conflicts; values the database refuses are invalid; the database away is `unavailable`
-    (core/faults.py); anything else is logged and answered without internals. After a write commits, the cached statistics it can
-    change are no longer served (core/cache.py).
+    (core/faults.py); anything else is logged and answered without internals.
+    After a write commits, the cached statistics it can change are no longer served
+    (core/cache.py).
     """
     try:
         result = await work
