@@ -194,6 +194,13 @@ async def dispose_engine() -> None:
         await engine.dispose()
 
 
+async def check_ready(session: AsyncSession) -> None:
+    """Raise unless a `SELECT 1` answers within `READY_TIMEOUT_S` (`GET /ready`); a timeout is
+    a `TimeoutError`, answered 503 like the database away (core/faults.py)."""
+    async with asyncio.timeout(READY_TIMEOUT_S):
+        await session.execute(text("SELECT 1"))
+
+
 async def get_session() -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: one session per request, closed afterwards."""
     async with session_factory()() as session:
@@ -201,10 +208,3 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
-async def check_ready(session: AsyncSession) -> None:
-    """Raise unless a `SELECT 1` answers within `READY_TIMEOUT_S` (`GET /ready`); a timeout is
-    a `TimeoutError`, answered 503 like the database away (core/faults.py)."""
-    async with asyncio.timeout(READY_TIMEOUT_S):
-        await session.execute(text("SELECT 1"))
