@@ -70,7 +70,8 @@ def _unavailable(exc: BaseException) -> bool:
 
 
 class _Throttle:
-    """One warning line per cause every `interval` seconds, counting what it left out."""
+    """One warning line per message and cause every `interval` seconds; the next line of the
+    same message and cause says how many it left out."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
@@ -78,12 +79,13 @@ class _Throttle:
 
     def warn(self, message: str, exc: BaseException) -> None:
         cause = _cause(exc)
+        key = f"{message}\0{cause}"
         now = time.monotonic()
-        last, quiet = self._last.get(cause, (-self.interval, 0))
+        last, quiet = self._last.get(key, (-self.interval, 0))
         if now - last < self.interval:
-            self._last[cause] = (last, quiet + 1)
+            self._last[key] = (last, quiet + 1)
             return
-        self._last[cause] = (now, 0)
+        self._last[key] = (now, 0)
         since = f" ({quiet} more since the last warning)" if quiet else ""
         logger.warning("%s: %s%s", message, cause, since)
 
@@ -112,11 +114,14 @@ def unexpected_failure(exc: Exception, action: str) -> ActionResult[Any]:
     return ActionResult.failure("internal", "an unexpected error occurred")
 
 
-def commit_failure(exc: Exception, action: str) -> ActionResult[Any]:
-    """The failure for an exception raised by COMMIT: the database away then leaves the
-    outcome unknown (the server may have committed), a 500 saying so; anything else is a
-    logged 500."""
+def commit_failure(exc: Exception, action: str, *, writes: bool) -> ActionResult[Any]:
+    """The failure for an exception raised by COMMIT. The database away then leaves a write's
+    outcome unknown (the server may have committed it): a 500 saying so; a read (`writes`
+    false) has nothing to lose and answers 503. Anything else is a logged 500."""
     if database_unavailable(exc):
+        if not writes:
+            report_unavailable(exc)
+            return ActionResult.failure("unavailable", UNAVAILABLE_MESSAGE)
         _throttle.warn(f"{action}: connection lost during COMMIT, outcome unknown", exc)
         return ActionResult.failure("internal", UNKNOWN_OUTCOME_MESSAGE)
     logger.exception("%s failed to commit", action, exc_info=exc)

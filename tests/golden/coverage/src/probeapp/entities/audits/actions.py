@@ -63,7 +63,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -92,7 +92,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the audit conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -259,7 +259,7 @@ async def create_audit(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_audit")
+    return await _in_transaction(session, work(actor), "create_audit", writes=True)
 
 
 async def update_audit(
@@ -299,7 +299,7 @@ async def update_audit(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_audit")
+    return await _in_transaction(session, work(actor), "update_audit", writes=True)
 
 
 async def delete_audit(
@@ -316,4 +316,4 @@ async def delete_audit(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_audit")
+    return await _in_transaction(session, work(actor), "delete_audit", writes=True)

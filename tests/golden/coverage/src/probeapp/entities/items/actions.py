@@ -65,7 +65,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -94,7 +94,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the item conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -292,7 +292,7 @@ async def create_item(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_item")
+    return await _in_transaction(session, work(actor), "create_item", writes=True)
 
 
 async def update_item(
@@ -332,7 +332,7 @@ async def update_item(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_item")
+    return await _in_transaction(session, work(actor), "update_item", writes=True)
 
 
 async def delete_item(
@@ -349,4 +349,4 @@ async def delete_item(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_item")
+    return await _in_transaction(session, work(actor), "delete_item", writes=True)

@@ -70,7 +70,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -103,7 +103,7 @@ async def _in_transaction(
         )
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -284,7 +284,7 @@ async def create_project_status_note(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_project_status_note")
+    return await _in_transaction(session, work(actor), "create_project_status_note", writes=True)
 
 
 async def update_project_status_note(
@@ -324,7 +324,7 @@ async def update_project_status_note(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_project_status_note")
+    return await _in_transaction(session, work(actor), "update_project_status_note", writes=True)
 
 
 async def delete_project_status_note(
@@ -341,4 +341,4 @@ async def delete_project_status_note(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_project_status_note")
+    return await _in_transaction(session, work(actor), "delete_project_status_note", writes=True)

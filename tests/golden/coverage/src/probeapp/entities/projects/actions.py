@@ -66,7 +66,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -95,7 +95,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the project conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -200,7 +200,7 @@ async def create_project(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_project")
+    return await _in_transaction(session, work(actor), "create_project", writes=True)
 
 
 async def update_project(
@@ -246,7 +246,7 @@ async def update_project(
             )
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_project")
+    return await _in_transaction(session, work(actor), "update_project", writes=True)
 
 
 async def delete_project(
@@ -263,4 +263,4 @@ async def delete_project(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_project")
+    return await _in_transaction(session, work(actor), "delete_project", writes=True)

@@ -62,7 +62,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -91,7 +91,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the user conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -194,7 +194,7 @@ async def create_user(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_user")
+    return await _in_transaction(session, work(actor), "create_user", writes=True)
 
 
 async def update_user(
@@ -236,7 +236,7 @@ async def update_user(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_user")
+    return await _in_transaction(session, work(actor), "update_user", writes=True)
 
 
 async def delete_user(
@@ -253,4 +253,4 @@ async def delete_user(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_user")
+    return await _in_transaction(session, work(actor), "delete_user", writes=True)

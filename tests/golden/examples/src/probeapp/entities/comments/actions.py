@@ -68,7 +68,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -97,7 +97,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the comment conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -266,7 +266,7 @@ async def create_comment(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_comment")
+    return await _in_transaction(session, work(actor), "create_comment", writes=True)
 
 
 async def update_comment(
@@ -306,7 +306,7 @@ async def update_comment(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_comment")
+    return await _in_transaction(session, work(actor), "update_comment", writes=True)
 
 
 async def delete_comment(
@@ -323,4 +323,4 @@ async def delete_comment(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_comment")
+    return await _in_transaction(session, work(actor), "delete_comment", writes=True)

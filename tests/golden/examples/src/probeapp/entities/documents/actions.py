@@ -67,7 +67,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -96,7 +96,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the document conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -199,7 +199,7 @@ async def create_document(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_document")
+    return await _in_transaction(session, work(actor), "create_document", writes=True)
 
 
 async def update_document(
@@ -252,7 +252,7 @@ async def update_document(
             )
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_document")
+    return await _in_transaction(session, work(actor), "update_document", writes=True)
 
 
 async def delete_document(
@@ -272,4 +272,4 @@ async def delete_document(
             )
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_document")
+    return await _in_transaction(session, work(actor), "delete_document", writes=True)

@@ -61,7 +61,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -90,7 +90,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the label conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -189,7 +189,7 @@ async def create_label(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_label")
+    return await _in_transaction(session, work(actor), "create_label", writes=True)
 
 
 async def update_label(
@@ -229,7 +229,7 @@ async def update_label(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_label")
+    return await _in_transaction(session, work(actor), "update_label", writes=True)
 
 
 async def delete_label(
@@ -246,4 +246,4 @@ async def delete_label(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_label")
+    return await _in_transaction(session, work(actor), "delete_label", writes=True)

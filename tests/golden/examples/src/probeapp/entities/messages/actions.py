@@ -103,7 +103,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the message conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     if writes and result.ok:
         await stats_cache.current().changed(INVALIDATES)
     return result

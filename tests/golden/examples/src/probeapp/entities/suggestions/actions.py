@@ -69,7 +69,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -98,7 +98,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the suggestion conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -327,7 +327,7 @@ async def create_suggestion(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_suggestion")
+    return await _in_transaction(session, work(actor), "create_suggestion", writes=True)
 
 
 async def update_suggestion(
@@ -367,7 +367,7 @@ async def update_suggestion(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_suggestion")
+    return await _in_transaction(session, work(actor), "update_suggestion", writes=True)
 
 
 async def delete_suggestion(
@@ -384,4 +384,4 @@ async def delete_suggestion(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_suggestion")
+    return await _in_transaction(session, work(actor), "delete_suggestion", writes=True)

@@ -69,7 +69,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -98,7 +98,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the task conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -328,7 +328,7 @@ async def create_task(
         await _audit(session, actor, "create", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_task")
+    return await _in_transaction(session, work(actor), "create_task", writes=True)
 
 
 async def update_task(
@@ -375,7 +375,7 @@ async def update_task(
         await _audit(session, actor, "update", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_task")
+    return await _in_transaction(session, work(actor), "update_task", writes=True)
 
 
 async def delete_task(
@@ -396,7 +396,7 @@ async def delete_task(
         await _audit(session, actor, "delete", [id], audit_log.changes(old, None, masked=MASKED))
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_task")
+    return await _in_transaction(session, work(actor), "delete_task", writes=True)
 
 
 def _cursor_after(
@@ -483,7 +483,7 @@ async def attach_task_label(
         await _audit(session, actor, "attach", [id], {"labels": [None, label_key]})
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "attach_task_label")
+    return await _in_transaction(session, work(actor), "attach_task_label", writes=True)
 
 
 async def detach_task_label(
@@ -511,7 +511,7 @@ async def detach_task_label(
         await _audit(session, actor, "detach", [id], {"labels": [label_key, None]})
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "detach_task_label")
+    return await _in_transaction(session, work(actor), "detach_task_label", writes=True)
 
 
 async def list_label_tasks(

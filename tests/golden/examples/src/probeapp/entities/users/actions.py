@@ -67,7 +67,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -96,7 +96,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the user conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -220,7 +220,7 @@ async def create_user(
         await _audit(session, actor, "create", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_user")
+    return await _in_transaction(session, work(actor), "create_user", writes=True)
 
 
 async def update_user(
@@ -267,7 +267,7 @@ async def update_user(
         await _audit(session, actor, "update", [row.id], changed)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_user")
+    return await _in_transaction(session, work(actor), "update_user", writes=True)
 
 
 async def delete_user(
@@ -288,4 +288,4 @@ async def delete_user(
         await _audit(session, actor, "delete", [id], audit_log.changes(old, None, masked=MASKED))
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_user")
+    return await _in_transaction(session, work(actor), "delete_user", writes=True)

@@ -65,7 +65,7 @@ async def _refusal(
 
 
 async def _in_transaction(
-    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str
+    session: AsyncSession, work: Awaitable[ActionResult[T]], action: str, *, writes: bool = False
 ) -> ActionResult[T]:
     """Run `work` as one transaction: commit when it succeeds, roll back otherwise.
 
@@ -94,7 +94,7 @@ async def _in_transaction(
         return ActionResult.failure("conflict", "the vote conflicts with existing data")
     except Exception as exc:
         await session.rollback()
-        return commit_failure(exc, action)
+        return commit_failure(exc, action, writes=writes)
     return result
 
 
@@ -291,7 +291,7 @@ async def create_vote(
         row = await queries.create(session=session, actor=actor, values=values)
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "create_vote")
+    return await _in_transaction(session, work(actor), "create_vote", writes=True)
 
 
 async def update_vote(
@@ -331,7 +331,7 @@ async def update_vote(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success((await reads(session=session, actor=actor, rows=[row]))[0])
 
-    return await _in_transaction(session, work(actor), "update_vote")
+    return await _in_transaction(session, work(actor), "update_vote", writes=True)
 
 
 async def delete_vote(
@@ -348,4 +348,4 @@ async def delete_vote(
             return await _refusal(session=session, actor=actor, id=id) or _not_found()
         return ActionResult.success(None)
 
-    return await _in_transaction(session, work(actor), "delete_vote")
+    return await _in_transaction(session, work(actor), "delete_vote", writes=True)
