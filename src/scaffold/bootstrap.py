@@ -85,12 +85,14 @@ def init_project(
     package: str | None,
     defaults: bool,
     force: bool,
+    auth: str | None = None,
     template: Path | str | None = None,
     vcs_ref: str | None = None,
 ) -> None:
     """Render the project template into `directory`.
 
     `package` is the Python package (asked, or derived from the folder name with `defaults`).
+    `auth` is how users sign in (`password`, the template's default, or `external`).
     `template` and `vcs_ref` select another copy or version of the template (tests use them).
     """
     target = directory.expanduser()
@@ -111,6 +113,15 @@ def init_project(
                 "pass one with --package NAME"
             )
         data["package_name"] = derived
+    if auth is not None:
+        from scaffold.project import AUTH_MODES
+
+        if auth not in AUTH_MODES:
+            raise UsageError(
+                f"--auth is {auth!r}: write `password` (users sign in with an email and a "
+                "password) or `external` (tokens of your own identity provider)"
+            )
+        data["auth"] = auth
     if not defaults and not sys.stdin.isatty():
         raise UsageError("no terminal to ask the questions on; pass --defaults (and --package)")
 

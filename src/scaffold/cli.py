@@ -110,13 +110,20 @@ def init(
     package: Annotated[str | None, typer.Option(help="Python package name (snake_case).")] = None,
     defaults: Annotated[bool, typer.Option(help="Answer every question with its default.")] = False,
     force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            help="How users sign in: `password` (email and password, the default) or "
+            "`external` (your own identity provider's tokens)."
+        ),
+    ] = None,
 ) -> None:
     """Bootstrap a new project (copier template)."""
 
     def body() -> None:
         from scaffold.bootstrap import init_project
 
-        init_project(directory, package=package, defaults=defaults, force=force)
+        init_project(directory, package=package, defaults=defaults, force=force, auth=auth)
 
     run_guarded(body)
 

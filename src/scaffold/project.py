@@ -12,6 +12,10 @@ SETTINGS_FILE = "scaffold.yaml"
 STATE_DIR = ".scaffold"
 PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FOLDER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+# How the project's users sign in (DESIGN §10.5): `password` (the project's own /auth/token)
+# or `external` (tokens of another identity provider); a project made before either existed
+# says neither, and keeps working as `external` did.
+AUTH_MODES = ("password", "external")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class Project:
     specs_dir: str = "specs"
     src_dir: str = "src"
     exclude: tuple[str, ...] = ()  # spec files (relative, posix) left out, for `destroy`
+    auth: str | None = None  # `auth:` of scaffold.yaml, when it says
 
     @property
     def specs_path(self) -> Path:
@@ -72,4 +77,13 @@ def load_project(start: Path | None = None) -> Project:
     for key, value in (("specs", specs_dir), ("src", src_dir)):
         if not isinstance(value, str) or not FOLDER_RE.match(value) or ".." in value:
             raise UsageError(f"{path}: `{key}:` must be a relative folder inside the project")
-    return Project(root=root, package=package, specs_dir=specs_dir, src_dir=src_dir)
+    auth = data.get("auth")
+    if auth is not None and auth not in AUTH_MODES:
+        raise UsageError(
+            f"{path}: `auth:` must be `password` (users sign in with an email and a password) "
+            "or `external` (tokens of your own identity provider), not "
+            f"{auth!r}"
+        )
+    return Project(
+        root=root, package=package, specs_dir=specs_dir, src_dir=src_dir, auth=auth
+    )

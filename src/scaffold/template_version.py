@@ -32,7 +32,12 @@ warning line a cause; every entity's `actions.py` imports it, so it is the minim
 `GET /ready`, the pool closed at shutdown, connect and pool timeouts and a ping of idle
 connections in `db.py`, CORS preflights granted for every method whatever FastAPI stores
 routes as (`core/cors.py`), request bodies as named OpenAPI components, pytest-alembic's
-built-in tests, and lower bounds raised to what the dependency matrix proved. A project made before
+built-in tests, and lower bounds raised to what the dependency matrix proved. It also adds
+sign-in (issue 28): the copier question `auth` (`password`, the default of `scaffold init`, or
+`external`), written to scaffold.yaml; with `password`, `signin.py` (`POST /auth/token`,
+`GET /auth/me`), `manage.py` (`create-user`), the OAuth2 password flow in `auth.py`, a `role` on
+the seeded specs/user.yaml and `python-multipart`. A project upgraded from an older template
+keeps `external` unless its scaffold.yaml says `auth: password`. A project made before
 version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
 merge bases among the past templates kept in `templates/project-history.tar.xz`; see
 `scaffold/upgrade/history.py`).

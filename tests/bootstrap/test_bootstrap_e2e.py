@@ -113,12 +113,16 @@ def test_project_has_the_promised_files(project: Path) -> None:
 
 def test_project_settings_and_user_spec(project: Path) -> None:
     settings = yaml.safe_load((project / "scaffold.yaml").read_text())
-    assert settings == {"package": PACKAGE, "specs": "specs", "src": "src"}
+    assert settings == {"package": PACKAGE, "specs": "specs", "src": "src", "auth": "password"}
     user = yaml.safe_load((project / "specs/user.yaml").read_text())
     assert user["entity"] == "user"
     assert user["owner"] == "none"
     assert user["fields"]["email"] == {"type": "email", "unique": True, "max_length": 64}
     assert user["fields"]["password"] == {"type": "password", "required": False}
+    role = {"type": "enum", "values": ["member", "admin"], "default": "member"}
+    assert user["fields"]["role"] == role
+    assert (project / f"src/{PACKAGE}/signin.py").is_file()
+    assert (project / f"src/{PACKAGE}/manage.py").is_file()
 
 
 def test_project_does_not_depend_on_scaffold(project: Path) -> None:

@@ -158,3 +158,36 @@ def test_package_from_folder(folder: str, package: str) -> None:
 def test_good_package_names_have_no_problem() -> None:
     for name in ("probeapp", "my_app", "shop2", "a" * 40):
         assert package_name_problem(name) is None
+
+
+def test_auth_external_keeps_bring_your_own_tokens(
+    tmp_path: Path, run_scaffold: RunScaffold
+) -> None:
+    args = ("init", "ext", "--package", "extapp", "--defaults", "--auth", "external")
+    result = run_scaffold(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / "ext"
+    assert yaml.safe_load((root / "scaffold.yaml").read_text())["auth"] == "external"
+    assert not (root / "src/extapp/signin.py").exists()
+    assert not (root / "src/extapp/manage.py").exists()
+    assert not (root / "tests/test_signin.py").exists()
+    assert "HTTPBearer" in (root / "src/extapp/auth.py").read_text()
+    assert "role" not in yaml.safe_load((root / "specs/user.yaml").read_text())["fields"]
+    assert "python-multipart" not in (root / "pyproject.toml").read_text()
+
+
+def test_refuses_an_unknown_auth_mode(tmp_path: Path, run_scaffold: RunScaffold) -> None:
+    args = ("init", "odd", "--package", "oddapp", "--defaults", "--auth", "magic")
+    assert_usage_error(run_scaffold(*args, cwd=tmp_path), "--auth", "password", "external")
+    assert not (tmp_path / "odd").exists()
+
+
+def test_refuses_an_unknown_auth_in_scaffold_yaml(
+    tmp_path: Path, run_scaffold: RunScaffold
+) -> None:
+    made = run_scaffold("init", "p", "--package", "papp", "--defaults", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    settings = tmp_path / "p" / "scaffold.yaml"
+    settings.write_text(settings.read_text().replace("auth: password", "auth: ldap"))
+    result = run_scaffold("generate", cwd=tmp_path / "p")
+    assert_usage_error(result, "scaffold.yaml", "`auth:`", "password", "external")

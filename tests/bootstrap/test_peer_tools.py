@@ -105,7 +105,10 @@ def projects(
     assert revisions(none) == []
 
     for name in ("init", "evolved"):
-        must(run_scaffold("init", name, "--package", f"{name}app", "--defaults", cwd=parent))
+        # `external`: the example specs' user (copied over below) has no sign-in `role`
+        auth = "external" if name == "evolved" else "password"
+        args = ("init", name, "--package", f"{name}app", "--defaults", "--auth", auth)
+        must(run_scaffold(*args, cwd=parent))
     init, evolved = parent / "init", parent / "evolved"
     assert revisions(init) == ["0001_create_users.py"]
 

@@ -90,12 +90,15 @@ def tree_stat(root: Path) -> dict[str, tuple[str, int, int]]:
     return out
 
 
-def init_project(root: Path, package: str = PACKAGE, tool: Path = SRC) -> Path:
-    """`scaffold init` + a first `scaffold generate` (the user entity)."""
+def init_project(
+    root: Path, package: str = PACKAGE, tool: Path = SRC, auth: str = "external"
+) -> Path:
+    """`scaffold init` + a first `scaffold generate` (the user entity). `external` sign-in by
+    default: these projects take spec sets whose user entity has no sign-in `role` (the
+    repository's examples, random sets), which `password`'s user spec would lose."""
     root.parent.mkdir(parents=True, exist_ok=True)
-    must(
-        scaffold_cmd(root.parent, "init", str(root), "--package", package, "--defaults", tool=tool)
-    )
+    args = ["init", str(root), "--package", package, "--defaults", "--auth", auth]
+    must(scaffold_cmd(root.parent, *args, tool=tool))
     must(scaffold_cmd(root, "generate", tool=tool))
     return root
 

@@ -10,6 +10,7 @@ templates shipped in `templates/project-history.tar.xz`. Everything is compared 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -77,9 +78,12 @@ def upgraded(
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`scaffold init` today, with the old project's answers (its folder name is the package)."""
+    """`scaffold init` today, with the old project's answers (its folder name is the package)
+    and `auth: external`."""
     folder = tmp_path_factory.mktemp("fresh")
-    assert_passes(scaffold_cli("init", OLD_PACKAGE, "--defaults", cwd=folder))
+    # an old project upgrades to `auth: external`, what it did: sign-in is an opt-in
+    init = ("init", OLD_PACKAGE, "--defaults", "--auth", "external")
+    assert_passes(scaffold_cli(*init, cwd=folder))
     return folder / OLD_PACKAGE
 
 
@@ -149,5 +153,28 @@ def test_upgraded_project_passes_its_own_tests_on_sqlite(
     upgraded: tuple[Path, CompletedProcess[str], CompletedProcess[str]],
 ) -> None:
     result = run_tool(upgraded[0], "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist")
+    assert_passes(result)
+    assert " passed" in result.stdout
+
+
+def test_sign_in_is_an_opt_in_of_an_upgrade(
+    upgraded: tuple[Path, CompletedProcess[str], CompletedProcess[str]], tmp_path: Path
+) -> None:
+    # the upgrade above kept bring-your-own tokens: no sign-in appeared by surprise
+    root = tmp_path / "opted"
+    shutil.copytree(upgraded[0], root)
+    assert not (root / f"src/{OLD_PACKAGE}/signin.py").exists()
+    assert "auth: external" in (root / "scaffold.yaml").read_text()
+    # the user opts in where the setting lives, then upgrades again
+    settings = root / "scaffold.yaml"
+    settings.write_text(settings.read_text().replace("auth: external", "auth: password"))
+    assert_passes(scaffold_cli("upgrade", cwd=root))
+    assert (root / f"src/{OLD_PACKAGE}/signin.py").is_file()
+    assert (root / f"src/{OLD_PACKAGE}/manage.py").is_file()
+    assert "python-multipart" in (root / "pyproject.toml").read_text()
+    assert "auth: password" in (root / "scaffold.yaml").read_text()
+    assert_passes(scaffold_cli("generate", cwd=root))
+    quiet = ("-q", "-p", "no:cacheprovider", "-p", "no:xdist")
+    result = run_tool(root, "pytest", *quiet, "tests/test_signin.py")
     assert_passes(result)
     assert " passed" in result.stdout

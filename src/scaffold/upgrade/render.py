@@ -38,7 +38,19 @@ def read_answers(root: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("package_name"), str):
         raise UsageError(f"{path}: expected the template's answers, with `package_name:`")
-    return {str(k): v for k, v in data.items() if not str(k).startswith("_")}
+    answers = {str(k): v for k, v in data.items() if not str(k).startswith("_")}
+    answers["auth"] = auth_mode(root, answers)
+    return answers
+
+
+def auth_mode(root: Path, answers: Mapping[str, Any]) -> str:
+    """How the project's users sign in: scaffold.yaml's `auth:` (where a user opts in or out),
+    else the recorded answer, else `external`, which is what a project made before sign-in
+    existed does: an upgrade never turns sign-in on by surprise."""
+    from scaffold.project import load_project
+
+    chosen = load_project(root).auth or answers.get("auth")
+    return chosen if isinstance(chosen, str) else "external"
 
 
 def copy_template(

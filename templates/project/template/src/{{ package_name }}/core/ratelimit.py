@@ -86,6 +86,12 @@ def _setting(name: str, default: str) -> Limits | None:
     return _checked(value, name)
 
 
+def limits_setting(name: str, default: str) -> Limits:
+    """The limits in the environment variable `name` (or `default`); a malformed value refuses
+    to start, naming the variable. `off` is not accepted here."""
+    return _checked(os.environ.get(name, "").strip() or default, name)
+
+
 def _checked(value: str, setting: str) -> Limits:
     try:
         return parse_limits(value, setting)
@@ -142,11 +148,14 @@ def actor_key(scope: Scope) -> str:
     return f"address:{client[0] if client else 'unknown'}"
 
 
-class RateLimiter:
-    """Counts requests per actor in memory, or in Redis (shared) while it answers."""
+class Counter:
+    """Counts hits per key against limits in memory, or in Redis (shared) while it answers.
 
-    def __init__(self, policy: Policy, redis_url: str | None = None) -> None:
-        self.policy = policy
+    A Redis that fails is never a 500: the counting goes on in this instance's memory for a few
+    seconds, with a warning at most once a minute, then Redis is tried again.
+    """
+
+    def __init__(self, redis_url: str | None = None, *, key_prefix: str = KEY_PREFIX) -> None:
         self._local = FixedWindowRateLimiter(MemoryStorage())
         self._client = redis_settings.client(redis_url) if redis_url else None
         self._shared: FixedWindowRateLimiter | None = None
@@ -157,33 +166,21 @@ class RateLimiter:
                 "async+redis://",
                 implementation="redispy",
                 wrap_exceptions=True,
-                key_prefix=KEY_PREFIX,
+                key_prefix=key_prefix,
                 **pool,
             )
             self._shared = FixedWindowRateLimiter(storage)
         self._redis_away_until = 0.0
         self._warned_at = -WARN_EVERY_SECONDS
 
-    @classmethod
-    def from_environment(cls, entity_limits: EntityLimits) -> RateLimiter | None:
-        """The limiter the settings ask for (None when `APP_RATE_LIMIT=off`); a malformed
-        setting refuses to start."""
-        policy = Policy.from_environment(entity_limits)
-        if policy is None:
-            return None
-        return cls(policy, redis_settings.redis_url())
-
     @property
     def shared(self) -> bool:
         """True when the counts live in Redis (shared by every instance)."""
         return self._shared is not None
 
-    async def retry_after(self, scope: Scope) -> int | None:
-        """None when the request may go on, else the seconds until it may be sent again."""
-        kind, counted, items = self.policy.limits_for(scope["path"], scope["method"])
-        if not items:
-            return None
-        keys = (kind, counted, actor_key(scope))
+    async def hit(self, items: Limits, *keys: str) -> int | None:
+        """Count one hit of `keys`: None while under every limit of `items`, else the seconds
+        until a hit may count again."""
         if self._shared is not None and time.monotonic() >= self._redis_away_until:
             try:
                 return await self._count(self._shared, items, keys)
@@ -213,6 +210,38 @@ class RateLimiter:
             logger.warning(
                 "rate limits: Redis failed (%s); counting in this instance's memory", exc
             )
+
+
+class RateLimiter:
+    """Counts requests per actor against the policy's limits (a `Counter`)."""
+
+    def __init__(self, policy: Policy, redis_url: str | None = None) -> None:
+        self.policy = policy
+        self.counter = Counter(redis_url)
+
+    @classmethod
+    def from_environment(cls, entity_limits: EntityLimits) -> RateLimiter | None:
+        """The limiter the settings ask for (None when `APP_RATE_LIMIT=off`); a malformed
+        setting refuses to start."""
+        policy = Policy.from_environment(entity_limits)
+        if policy is None:
+            return None
+        return cls(policy, redis_settings.redis_url())
+
+    @property
+    def shared(self) -> bool:
+        """True when the counts live in Redis (shared by every instance)."""
+        return self.counter.shared
+
+    async def retry_after(self, scope: Scope) -> int | None:
+        """None when the request may go on, else the seconds until it may be sent again."""
+        kind, counted, items = self.policy.limits_for(scope["path"], scope["method"])
+        if not items:
+            return None
+        return await self.counter.hit(items, kind, counted, actor_key(scope))
+
+    async def close(self) -> None:
+        await self.counter.close()
 
 
 class RateLimitMiddleware:
