@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from tests.conftest import async_url
+
 from .projects import EXAMPLE_SPECS, bootstrap, project_env
 
 pytestmark = pytest.mark.slow
