@@ -56,7 +56,8 @@ from probeapp.db import get_engine
 
 async def main() -> None:
     async with get_engine().connect() as conn:
-        found = await conn.scalar(text("SELECT count(*) FROM users WHERE email = :e"), {"e": sys.argv[1]})
+        query = text("SELECT count(*) FROM users WHERE email = :e")
+        found = await conn.scalar(query, {"e": sys.argv[1]})
     print(found)
 
 asyncio.run(main())
