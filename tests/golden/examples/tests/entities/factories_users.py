@@ -28,7 +28,6 @@ def user_values(n: int) -> dict[str, Any]:
     return {
         "email": factory_support.email(n, 64),
         "password": factory_support.text(n, "secret-password", 8, 128),
-        "role": "member",
     }
 
 
@@ -60,5 +59,5 @@ async def user_payload(
     data = user_values(next(SEQUENCE))
     data.update(await _user_refs(session, owner, values))
     data.update(values)
-    keys = {"email", "password", "role"}
+    keys = {"email", "password"}
     return {key: to_jsonable_python(value) for key, value in data.items() if key in keys}

@@ -379,28 +379,6 @@ async def test_create_rejects_nul_character_in_password(
     assert set(response.json()["error"]["fields"]) == {"password"}
 
 
-async def test_create_rejects_null_role(
-    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
-) -> None:
-    actor = await writer(make_actor)
-    payload = await factories.user_payload(session, owner=actor)
-    payload["role"] = None
-    response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
-    assert response.status_code == 422, response.text
-    assert set(response.json()["error"]["fields"]) == {"role"}
-
-
-async def test_create_rejects_unknown_role(
-    client: httpx.AsyncClient, session: AsyncSession, make_actor: MakeActor, headers_for: HeadersFor
-) -> None:
-    actor = await writer(make_actor)
-    payload = await factories.user_payload(session, owner=actor)
-    payload["role"] = "not-a-role"
-    response = await client.post(ROUTE, json=payload, headers=headers_for(actor))
-    assert response.status_code == 422, response.text
-    assert set(response.json()["error"]["fields"]) == {"role"}
-
-
 @pytest.mark.parametrize(
     ("key", "value"),
     [
@@ -412,8 +390,6 @@ async def test_create_rejects_unknown_role(
         pytest.param("password", "aaaaaaa", id="password_shorter_than_8"),
         pytest.param("password", "a" * 129, id="password_longer_than_128"),
         pytest.param("password", "a\x00b", id="nul_character_in_password"),
-        pytest.param("role", None, id="null_role"),
-        pytest.param("role", "not-a-role", id="unknown_role"),
     ],
 )
 async def test_update_rejects_an_invalid_value_naming_its_key(

@@ -23,7 +23,7 @@ from .test_users import ROUTE, create, item_url, key_of, writer
 MakeActor = Callable[..., Awaitable[Actor]]
 HeadersFor = Callable[[Actor], dict[str, str]]
 
-AUDITED: list[str] = ["email", "password", "role"]
+AUDITED: list[str] = ["email", "password"]
 MASKED: list[str] = ["password"]
 
 

@@ -33,7 +33,7 @@ T = TypeVar("T")
 ORDER_KINDS = ("datetime", "uuid")
 # What every write logs to the audit log (`audit: true`): these values, by the names the API
 # exchanges; the masked ones as "***" (entities/audit_events/log.py).
-AUDITED: list[str] = ["email", "password", "role"]
+AUDITED: list[str] = ["email", "password"]
 MASKED: list[str] = ["password"]
 
 

@@ -23,7 +23,6 @@ class User(Base):
         sa.PrimaryKeyConstraint("id", name=conv("pk_users")),
         sa.UniqueConstraint("email", name=conv("uq_users_email")),
         sa.CheckConstraint("length(email) <= 64", name=conv("ck_users_email_max_length")),
-        sa.CheckConstraint("role IN ('member', 'admin')", name=conv("ck_users_role_enum")),
         sa.Index(conv("ix_users_created_at_id"), "created_at", "id"),
     )
 
@@ -32,9 +31,6 @@ class User(Base):
     )
     email: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     password: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
-    role: Mapped[str] = mapped_column(
-        sa.String(64), nullable=False, default="member", server_default=sa.text("'member'")
-    )
     created_at: Mapped[datetime.datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, default=utcnow, server_default=sa.func.now()
     )

@@ -7,7 +7,7 @@ Their constraints mirror the database's, so bad input is a 422, never a 500.
 """
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -45,7 +45,6 @@ class UserCreate(BaseModel):
 
     email: Annotated[Email, Field(max_length=64)]
     password: Annotated[Text, StringConstraints(min_length=8, max_length=128)] | None = None
-    role: Literal["member", "admin"] = "member"
 
 
 class UserUpdate(BaseModel):
@@ -55,9 +54,8 @@ class UserUpdate(BaseModel):
 
     email: Annotated[Email, Field(max_length=64)] | SkipJsonSchema[None] = None
     password: Annotated[Text, StringConstraints(min_length=8, max_length=128)] | None = None
-    role: Literal["member", "admin"] | SkipJsonSchema[None] = None
 
-    @field_validator("email", "role")
+    @field_validator("email")
     @classmethod
     def _not_null(cls, value: object) -> object:
         """Leaving a key out keeps the value; null would empty a NOT NULL column."""
@@ -73,7 +71,6 @@ class UserRead(BaseModel):
 
     id: uuid.UUID
     email: str
-    role: Literal["member", "admin"]
     created_at: UtcDateTime
     updated_at: UtcDateTime
 
