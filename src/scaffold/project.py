@@ -84,6 +84,4 @@ def load_project(start: Path | None = None) -> Project:
             "or `external` (tokens of your own identity provider), not "
             f"{auth!r}"
         )
-    return Project(
-        root=root, package=package, specs_dir=specs_dir, src_dir=src_dir, auth=auth
-    )
+    return Project(root=root, package=package, specs_dir=specs_dir, src_dir=src_dir, auth=auth)
