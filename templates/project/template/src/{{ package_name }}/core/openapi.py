@@ -90,18 +90,34 @@ def add_request_bodies(document: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"the request body {name} is documented as {got}, not as its name")
     # encoded as FastAPI encodes its own components (OpenAPI's models, no null values), so that
     # a schema both have is the same dict
-    schemas = Components(schemas=definitions.get("$defs", {}))
-    added = jsonable_encoder(schemas, by_alias=True, exclude_none=True).get("schemas", {})
+    # kept as pydantic writes them: OpenAPI's models would turn integer bounds into floats,
+    # which lose the digits of a bigint's (-8599348394601961890 is no float); compared as
+    # FastAPI encodes its own, so that a schema both have is the same
+    added: dict[str, Any] = _without_nulls(definitions.get("$defs", {}))
     components = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in added.items():
-        if name in components and components[name] != schema:
+        if name in components and _encoded(components[name]) != _encoded(schema):
             raise ValueError(
                 f"two schemas are named {name} in the OpenAPI document: a request body's "
                 f"{schema} and {components[name]}"
             )
-        components[name] = schema
+        components.setdefault(name, schema)
     document["components"]["schemas"] = dict(sorted(components.items()))
     return document
+
+
+def _without_nulls(value: Any) -> Any:
+    """`value` without the keys whose value is None (as FastAPI's encoding leaves them out)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _encoded(schema: dict[str, Any]) -> Any:
+    encoded = Components(schemas={"x": schema})
+    return jsonable_encoder(encoded, by_alias=True, exclude_none=True)["schemas"]["x"]
 
 
 def install_openapi(app: FastAPI) -> None:
