@@ -1,11 +1,11 @@
 """The dependency matrix (DESIGN §10.4): a generated project's own checks pass with the newest
 versions its `pyproject.toml` admits and with the lowest ones it declares.
 
-One project of the example specs (`specs/`) is made by the real `scaffold init` and
-`scaffold generate`, so its migrations exist. For each of uv's resolutions, `highest` and
-`lowest-direct`, a copy of it gets a fresh virtual environment of its own (`uv venv`, then
-`uv pip install --resolution R --no-build -e '.[dev]'`), in which black and ruff check it and
-its whole test suite runs on SQLite and on PostgreSQL (the session's server, as
+One project of the example specs (`specs/`, with the user spec `scaffold init` writes) is made
+by the real `scaffold init` and `scaffold generate`, so its migrations exist. For each of uv's
+resolutions, `highest` and `lowest-direct`, a copy of it gets a fresh virtual environment of its
+own (`uv venv`, then `uv pip install --resolution R --no-build -e '.[dev]'`), in which black and
+ruff check it and its whole test suite runs on SQLite and on PostgreSQL (the session's server, as
 `TEST_DATABASE_URL`); mypy --strict runs at `highest` (at the lower bounds it does not pass yet:
 docs/decisions.md). The two legs run at the same time: most of a PostgreSQL run is waiting.
 
@@ -24,9 +24,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,15 +183,24 @@ def _run_leg(resolution: str, project: Path, postgres_url: str) -> Leg:
 
 
 @pytest.fixture(scope="module")
-def legs(
-    tmp_path_factory: pytest.TempPathFactory, run_scaffold: RunScaffold, postgres_server_url: str
-) -> dict[str, Leg]:
-    parent = tmp_path_factory.mktemp("matrix")
+def legs(run_scaffold: RunScaffold, postgres_server_url: str) -> Iterator[dict[str, Leg]]:
+    # Not under pytest's basetemp (0700): run as root, pgserver starts PostgreSQL as a user of
+    # its own, which must reach the binaries in the venv (the project's outage test starts one).
+    parent = Path(tempfile.mkdtemp(prefix="scaffold-matrix-"))
+    parent.chmod(0o755)
+    try:
+        yield _matrix(parent, run_scaffold, postgres_server_url)
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def _matrix(parent: Path, run_scaffold: RunScaffold, postgres_server_url: str) -> dict[str, Leg]:
     made = run_scaffold("init", "probe", "--package", PACKAGE, "--defaults", cwd=parent)
     assert made.returncode == 0, made.stdout + made.stderr
     base = parent / "probe"
     for spec in sorted(EXAMPLE_SPECS.glob("*.yaml")):
-        shutil.copy(spec, base / "specs" / spec.name)
+        if not (base / "specs" / spec.name).exists():  # init's own user spec stays (sign-in)
+            shutil.copy(spec, base / "specs" / spec.name)
     generated = run_scaffold("generate", cwd=base)
     assert generated.returncode == 0, generated.stdout + generated.stderr
     assert list((base / "migrations" / "versions").glob("0002_*.py")), generated.stdout
