@@ -209,7 +209,7 @@ def test_the_bodies_are_components_named_as_their_schemas(
     app: FastAPI, path: str, method: str, model: type[BaseModel]
 ) -> None:
     """A body is a component named as its model, so client generators name their types alike
-    (ItemCreate, not CreateItemItemCreate)."""
+    (`<Entity>Create`, not `Create<Entity><Entity>Create`)."""
     document = app.openapi()
     schemas = document["components"]["schemas"]
     name = model.__name__
