@@ -116,7 +116,7 @@ def _without_nulls(value: Any) -> Any:
 
 
 def _encoded(schema: dict[str, Any]) -> Any:
-    encoded = Components(schemas={"x": schema})
+    encoded = Components.model_validate({"schemas": {"x": schema}})  # typed: mypy --strict
     return jsonable_encoder(encoded, by_alias=True, exclude_none=True)["schemas"]["x"]
 
 
