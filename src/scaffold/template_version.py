@@ -37,7 +37,11 @@ sign-in (issue 28): the copier question `auth` (`password`, the default of `scaf
 `external`), written to scaffold.yaml; with `password`, `signin.py` (`POST /auth/token`,
 `GET /auth/me`), `manage.py` (`create-user`), the OAuth2 password flow in `auth.py`, a `role` on
 the seeded specs/user.yaml and `python-multipart`. A project upgraded from an older template
-keeps `external` unless its scaffold.yaml says `auth: password`. A project made before
+keeps `external` unless its scaffold.yaml says `auth: password`. Version 7 serves `/docs` and
+`/redoc` with no network: their scripts come from the app (`/docs-assets`, the fastapi-offline
+package, in `pyproject.toml`), not from a CDN; and sign-in picks, among users whose emails
+differ only in case, the one spelled exactly (`manage create-user` refuses such a twin). Entity
+templates need nothing of it, so the minimum stays 6. A project made before
 version 1 records no version and counts as version 0 (`scaffold upgrade` finds its
 merge bases among the past templates kept in `templates/project-history.tar.xz`; see
 `scaffold/upgrade/history.py`).
@@ -45,6 +49,6 @@ merge bases among the past templates kept in `templates/project-history.tar.xz`;
 
 from __future__ import annotations
 
-PROJECT_TEMPLATE_VERSION = 6
+PROJECT_TEMPLATE_VERSION = 7
 MIN_PROJECT_TEMPLATE_VERSION = 6
 UNRECORDED_VERSION = 0  # a project made before versions were recorded

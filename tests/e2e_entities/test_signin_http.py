@@ -1,10 +1,13 @@
 """Sign-in as a new user meets it (issue 28's "done when"): `scaffold init`, `alembic upgrade
 head`, `manage create-user --admin`, the app served by `python -m <package>`, then over real
 HTTP the admin signs in, creates a member, and the member signs in; on SQLite and PostgreSQL.
-Nothing is written by hand."""
+Nothing is written by hand. In the long profile, a real browser signs in from /docs too
+(Debian's chromium driven by playwright, `bash scripts/install-browser.sh`), with every request
+to another host refused: the page works offline."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import time
@@ -16,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import async_url
+from tests.reliability.figures import LONG
 from tests.reliability.project import free_port, must, scaffold_cmd
 
 from .projects import project_env
@@ -155,3 +159,65 @@ def test_create_user_refuses_clearly(site: Site) -> None:
     assert "empty" in empty.stderr
     for answer in (again, weak, empty):
         assert "Traceback" not in answer.stdout + answer.stderr
+
+
+# --- the docs page in a real browser (long profile) -----------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def browser_or_skip() -> None:
+    """The long profile's browser test needs Debian's chromium and Python's playwright
+    (`bash scripts/install-browser.sh`); anywhere else it is skipped, saying so."""
+    if not LONG:
+        pytest.skip("the browser test runs in the long profile (SCAFFOLD_LONG=1)")
+    if not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None:
+        pytest.skip("no browser: run `bash scripts/install-browser.sh` (chromium and playwright)")
+
+
+def test_signin_from_the_docs_page_in_a_browser(site: Site, tmp_path: Path) -> None:
+    """A person opens /docs, clicks Authorize, gives the admin's email and password, calls
+    GET /auth/me with "Try it out" and sees the user; the page asks nothing of another host."""
+    browser_or_skip()
+    from playwright.sync_api import Route, sync_playwright
+
+    assert site.manage("create-user", ADMIN_EMAIL, "--admin").returncode == 0
+    elsewhere: list[str] = []
+
+    def only_the_app(route: Route) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:  # a CDN, a font: the page must not need it
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            page.route("**/*", only_the_app)
+            page.goto(f"{site.url}/docs")
+            page.get_by_role("button", name="Authorize").first.click()
+            page.locator("#oauth_username").fill(ADMIN_EMAIL)
+            page.locator("#oauth_password").fill(PASSWORD)
+            page.locator(".modal-ux button.authorize").click()
+            modal = page.locator(".modal-ux")
+            modal.get_by_text("Authorized", exact=True).wait_for()  # signed in
+            modal.locator("button", has_text="Close").click()
+            operation = page.locator(".opblock-get", has=page.locator('[data-path="/auth/me"]'))
+            operation.locator(".opblock-summary").click()
+            operation.locator("button.try-out__btn").click()
+            operation.locator("button.execute").click()
+            status = operation.locator(".live-responses-table .response .response-col_status")
+            status.first.wait_for()
+            body = operation.locator(".live-responses-table .response-col_description pre")
+            assert status.first.inner_text().strip() == "200", body.first.inner_text()
+            assert ADMIN_EMAIL in body.first.inner_text()
+            assert '"role": "admin"' in body.first.inner_text()
+        except Exception:
+            page.screenshot(path=tmp_path / "docs-page.png", full_page=True)
+            raise  # the screenshot shows where the page stood
+        finally:
+            browser.close()
+    assert elsewhere == []
