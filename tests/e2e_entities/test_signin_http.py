@@ -193,8 +193,8 @@ def test_signin_from_the_docs_page_in_a_browser(site: Site, tmp_path: Path) -> N
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()  # (leaving the `with` closes the browser, whatever happens)
         try:
-            page = browser.new_page()
             page.set_default_timeout(20_000)
             page.route("**/*", only_the_app)
             page.goto(f"{site.url}/docs")
